@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` (set up everything, run the smoke suite, print its table)
+# and `make test` (set up everything, run the whole test suite). Both work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Reinstall whenever pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: demo test setup install lint clean stop
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+setup: install
+	$(BIN)/longcat-evals setup
+
+demo: setup
+	$(BIN)/longcat-evals demo
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+stop:
+	$(BIN)/longcat-evals setup --stop
+
+clean:
+	rm -rf $(VENV) logs build *.egg-info

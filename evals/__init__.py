@@ -1,0 +1,1 @@
+"""Inspect tasks, one sub-package per family; agents shared by all in `agents`."""

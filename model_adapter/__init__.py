@@ -1,0 +1,1 @@
+"""Inspect model providers: `longcat/...` (endpoints) and `longcat-local/...` (reference model)."""

@@ -1,0 +1,1 @@
+"""Results: the scoring rule (`scoring`), tables (`table`); later claims, baselines, gates."""

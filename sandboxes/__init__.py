@@ -1,0 +1,1 @@
+"""Docker sandboxes: engine set-up (`engine`), images (`images`), compose files (`compose`)."""
