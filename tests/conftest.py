@@ -1,0 +1,21 @@
+"""Shared fixtures. Docker tests use the real engine that `make test`'s set-up made ready."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """A ready Docker engine (started privately if needed); fails loudly if impossible."""
+    from longcat_evals.sandboxes import engine
+
+    return engine.ensure_engine()
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_engine) -> str:
+    """The project's base image tag (built once, cached by recipe hash)."""
+    from longcat_evals.sandboxes import images
+
+    return images.ensure_base()
