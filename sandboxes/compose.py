@@ -22,6 +22,7 @@ import yaml
 from inspect_ai.util import SandboxEnvironmentSpec
 from pydantic import BaseModel, ConfigDict, Field
 
+from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
 DEFAULT_WORKDIR = "/workspace"
@@ -101,3 +102,23 @@ def docker_sandbox(image: str, **service_options: Any) -> SandboxEnvironmentSpec
     """An Inspect sandbox spec for IMAGE with the secure defaults (see `service`)."""
     config = compose_config({"default": service(image, **service_options)})
     return SandboxEnvironmentSpec("docker", str(write_compose(config)))
+
+
+def sandbox_from_file(path: str | Path, owner: str) -> SandboxEnvironmentSpec:
+    """A sandbox spec for a user-given compose file, checked first.
+
+    Inspect reads compose files only when the task starts and dies with a traceback on a missing
+    or broken one; this fails early with one line naming OWNER (a task or sample id).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SandboxSetupError(f"{owner}: compose file {path} not found")
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where else ""
+        raise SandboxSetupError(f"{owner}: compose file {path} is not valid YAML{line}") from e
+    if not isinstance(config, dict) or not isinstance(config.get("services"), dict):
+        raise SandboxSetupError(f"{owner}: compose file {path} has no `services` mapping")
+    return SandboxEnvironmentSpec("docker", str(path.resolve()))

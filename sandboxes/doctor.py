@@ -45,9 +45,7 @@ def doctor_table() -> tuple[Table, bool]:
     bundle = images.ca_bundle()
     rows.append(("CA bundle", bundle is not None, str(bundle) if bundle else "none found"))
     free_gb = shutil.disk_usage(state_dir()).free / 1e9
-    rows.append(
-        ("free disk", free_gb >= MIN_FREE_DISK_GB, f"{free_gb:.0f} GB at {state_dir()}")
-    )
+    rows.append(("free disk", free_gb >= MIN_FREE_DISK_GB, f"{free_gb:.0f} GB at {state_dir()}"))
     rows.append(("GPU", None, _gpu()))
     table = Table(title="longcat-evals doctor")
     for column in ("check", "ok", "detail"):

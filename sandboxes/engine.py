@@ -128,8 +128,10 @@ def private_engine_pid() -> int | None:
     except OSError:
         return None
     # Guard against pid reuse: it must be a dockerd using OUR data-root.
-    if cmdline and cmdline[0].endswith(b"dockerd") and str(engine_dir()).encode() in b" ".join(
+    if (
         cmdline
+        and cmdline[0].endswith(b"dockerd")
+        and str(engine_dir()).encode() in b" ".join(cmdline)
     ):
         return pid
     return None
@@ -214,6 +216,8 @@ def _can_install_private() -> str | None:
     """None when a private engine can be installed here, else the reason it cannot."""
     if os.name != "posix" or not Path("/etc/debian_version").exists():
         return "this is not a Debian/Ubuntu system"
+    if os.environ.get("DOCKER_HOST"):
+        return f"DOCKER_HOST={os.environ['DOCKER_HOST']} is set, so that engine must be started"
     if os.geteuid() != 0:
         return "installing a private engine needs root (apt-get, dockerd)"
     for tool in ("apt-get", "dpkg-deb"):
@@ -284,25 +288,43 @@ def start_private_engine(log=print) -> int:
     """Start the private dockerd in the background and wait until it answers; returns its pid."""
     pid = private_engine_pid()
     if pid is not None:
-        _wait_for_server(pid)
+        wait_for_dockerd(pid, DOCKER_SOCKET, _log_file())
         return pid
     prefix = install_private_engine(log)
-    data_root = engine_dir() / "data"
-    # exec-root holds unix sockets; keep its path short (108-byte limit on socket paths).
-    exec_root = engine_dir() / "run"
-    data_root.mkdir(parents=True, exist_ok=True)
-    exec_root.mkdir(parents=True, exist_ok=True)
+    log(f"Starting private dockerd (log: {_log_file()})")
+    return launch_dockerd(
+        prefix,
+        data_root=engine_dir() / "data",
+        # exec-root holds unix sockets; keep its path short (108-byte limit on socket paths).
+        exec_root=engine_dir() / "run",
+        socket=DOCKER_SOCKET,
+        pid_file=_pid_file(),
+        log_file=_log_file(),
+    )
+
+
+def launch_dockerd(
+    prefix: Path,
+    data_root: Path,
+    exec_root: Path,
+    socket: str,
+    pid_file: Path,
+    log_file: Path,
+) -> int:
+    """Start dockerd from PREFIX, record its pid in PID_FILE, wait until SOCKET answers."""
+    for directory in (data_root, exec_root):
+        if not directory.exists():
+            directory.mkdir(parents=True)
     env = dict(os.environ)
     env["PATH"] = f"{prefix}/usr/bin:{prefix}/usr/sbin:{env.get('PATH', '/usr/bin:/bin')}"
     cmd = [
         str(prefix / "usr/sbin/dockerd"),
         f"--data-root={data_root}",
         f"--exec-root={exec_root}",
-        f"--pidfile={engine_dir() / 'dockerd.self.pid'}",
-        f"--host=unix://{DOCKER_SOCKET}",
+        f"--pidfile={pid_file.with_suffix('.self.pid')}",
+        f"--host=unix://{socket}",
     ]
-    log(f"Starting private dockerd (log: {_log_file()})")
-    with open(_log_file(), "ab") as log_handle:
+    with open(log_file, "ab") as log_handle:
         process = subprocess.Popen(
             cmd,
             stdout=log_handle,
@@ -311,24 +333,36 @@ def start_private_engine(log=print) -> int:
             env=env,
             start_new_session=True,  # survives the set-up command and its terminal
         )
-    _pid_file().write_text(f"{process.pid}\n")
-    _wait_for_server(process.pid)
+    pid_file.write_text(f"{process.pid}\n")
+    try:
+        wait_for_dockerd(process.pid, socket, log_file)
+    except SandboxSetupError:
+        process.poll()  # reap it if it died
+        pid_file.unlink(missing_ok=True)
+        raise
     return process.pid
 
 
-def _wait_for_server(pid: int) -> None:
+def wait_for_dockerd(pid: int, socket: str, log_file: Path) -> None:
+    """Poll SOCKET until the engine answers; raise with the log's tail if dockerd dies first."""
+    env = {**os.environ, "DOCKER_HOST": f"unix://{socket}"}
     deadline = time.monotonic() + START_TIMEOUT_SEC
     while time.monotonic() < deadline:
         if not Path(f"/proc/{pid}").exists() or _is_zombie(pid):
             raise SandboxSetupError(
-                f"private dockerd (pid {pid}) exited during start-up: {_log_tail()}; "
-                f"full log: {_log_file()}"
+                f"dockerd (pid {pid}) exited during start-up: {_log_tail(log_file)}; "
+                f"full log: {log_file}; check the log, or install Docker >= 24.0.6 yourself"
             )
-        if probe().server is not None:
+        answer = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True, text=True, env=env, timeout=20,
+        )  # fmt: skip
+        if answer.returncode == 0 and answer.stdout.strip():
             return
         time.sleep(0.25)
     raise SandboxSetupError(
-        f"private dockerd (pid {pid}) did not answer within {START_TIMEOUT_SEC} s: {_log_tail()}"
+        f"dockerd (pid {pid}) did not answer on {socket} within {START_TIMEOUT_SEC} s: "
+        f"{_log_tail(log_file)}; full log: {log_file}"
     )
 
 
@@ -339,9 +373,9 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
-def _log_tail(lines: int = 3) -> str:
+def _log_tail(log_file: Path, lines: int = 3) -> str:
     try:
-        text = _log_file().read_text(errors="replace").strip().splitlines()
+        text = log_file.read_text(errors="replace").strip().splitlines()
     except OSError:
         return "(no log)"
     return " | ".join(text[-lines:])

@@ -1,7 +1,9 @@
 """Errors of the sandbox layer. Each message is one line: what failed, the value, what to do."""
 
+from longcat_evals.errors import UserFacingError
 
-class SandboxSetupError(RuntimeError):
+
+class SandboxSetupError(UserFacingError):
     """The Docker engine, compose or an image could not be made ready."""
 
 

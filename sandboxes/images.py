@@ -57,9 +57,7 @@ class BuildStats:
 
 
 def image_exists(tag: str) -> bool:
-    return (
-        subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
-    )
+    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
 
 
 def tag_for(name: str, digest: str) -> str:
@@ -216,7 +214,9 @@ def _ca_bytes(ca: str | os.PathLike | None) -> bytes:
 
 def base_tag(ca: str | os.PathLike | None = None) -> str:
     """The base tag for the current recipe, CA bundle and rootfs (nothing is built)."""
-    return tag_for("base", hash_inputs(RECIPES_DIR / "base.Dockerfile", _ca_bytes(ca), rootfs_tag()))
+    return tag_for(
+        "base", hash_inputs(RECIPES_DIR / "base.Dockerfile", _ca_bytes(ca), rootfs_tag())
+    )
 
 
 def ensure_rootfs(stats: BuildStats, log: Callable[[str], None] = print) -> str:

@@ -136,7 +136,9 @@ def sandbox_smoke(
     """
     engine.ensure_engine()
     image = images.ensure_base()
-    spec = docker_sandbox(image, network=network, limits=SandboxLimits(memory_mb=memory_mb, pids=pids))
+    spec = docker_sandbox(
+        image, network=network, limits=SandboxLimits(memory_mb=memory_mb, pids=pids)
+    )
     samples = [
         Sample(
             id=sample_id,
