@@ -4,4 +4,14 @@ Keep imports here light: heavy dependencies (torch, transformers) load inside th
 """
 
 # ruff: noqa: F401
+from inspect_ai.model import modelapi
+
 from longcat_evals.evals.smoke.task import sandbox_smoke
+
+
+@modelapi(name="longcat")
+def longcat():
+    """LongCat-2.0 over an OpenAI-compatible endpoint (Meituan API, OpenRouter, SGLang/vLLM)."""
+    from longcat_evals.model_adapter.longcat import LongCatAPI
+
+    return LongCatAPI

@@ -1,0 +1,101 @@
+"""LongCat's message shapes on top of Inspect's OpenAI conversion.
+
+Outbound: history tool-call arguments go as JSON objects (LongCat's chat template iterates them as
+a dict; a JSON string would be rendered verbatim), and `reasoning_content` is replayed on
+assistant turns that made tool calls (the model continues its reasoning across a tool-use chain;
+a final answer's reasoning is dropped, as the chat template does).
+
+Inbound: servers without a LongCat tool parser return raw `<longcat_think>` and
+`<longcat_tool_call>` text; it is split into Inspect reasoning, text and tool calls here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessageAssistant,
+    Content,
+    ContentReasoning,
+    ContentText,
+)
+from inspect_ai.model._call_tools import parse_tool_call
+from inspect_ai.tool import ToolCall, ToolInfo
+
+from longcat_evals.model_adapter.tool_text import (
+    CALL_OPEN,
+    THINK_CLOSE,
+    ParsedToolCall,
+    parse_assistant_text,
+)
+
+REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details")
+
+
+def longcat_history(messages: list[Any], replay_reasoning: bool = True) -> list[Any]:
+    """Adjust OpenAI-format messages in place for LongCat and return them."""
+    for msg in messages:
+        if msg.get("role") != "assistant":
+            continue
+        calls = msg.get("tool_calls") or []
+        for call in calls:
+            fn = call.get("function", {})
+            if isinstance(fn.get("arguments"), str):
+                fn["arguments"] = _as_dict(fn["arguments"])
+        if not calls or not replay_reasoning:
+            for field in REASONING_FIELDS:
+                msg.pop(field, None)
+    return messages
+
+
+def _as_dict(arguments: str) -> dict[str, Any]:
+    try:
+        value = json.loads(arguments) if arguments.strip() else {}
+    except json.JSONDecodeError:
+        # never drop what the model wrote: keep it visible under a single key
+        return {"raw_arguments": arguments}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def has_raw_markup(text: str | None) -> bool:
+    return bool(text) and (CALL_OPEN in text or THINK_CLOSE in text)
+
+
+def raw_text_choice(
+    choice: ChatCompletionChoice, raw: str, tools: list[ToolInfo]
+) -> ChatCompletionChoice:
+    """Rebuild a choice whose text carries LongCat markup into reasoning, text and tool calls."""
+    parsed = parse_assistant_text(raw)
+    message = choice.message
+    content: list[Content] = []
+    existing = [c for c in _content_list(message) if isinstance(c, ContentReasoning)]
+    content.extend(existing)
+    if parsed.reasoning and not existing:
+        content.append(ContentReasoning(reasoning=parsed.reasoning, internal="reasoning_content"))
+    content.append(ContentText(text=parsed.content))
+    calls = list(message.tool_calls or []) + [_tool_call(c, tools) for c in parsed.tool_calls]
+    stop_reason = choice.stop_reason
+    if parsed.tool_calls and stop_reason == "stop":
+        stop_reason = "tool_calls"
+    new_message = ChatMessageAssistant(
+        content=content,
+        model=message.model,
+        source=message.source,
+        tool_calls=calls or None,
+    )
+    return choice.model_copy(update={"message": new_message, "stop_reason": stop_reason})
+
+
+def _content_list(message: ChatMessageAssistant) -> list[Content]:
+    return [] if isinstance(message.content, str) else list(message.content)
+
+
+def _tool_call(call: ParsedToolCall, tools: list[ToolInfo]) -> ToolCall:
+    if call.parse_error is not None:
+        return ToolCall(
+            id=call.id, function=call.function, arguments={}, parse_error=call.parse_error
+        )
+    # Inspect's parser applies the same type coercion as for native calls
+    return parse_tool_call(call.id, call.function, json.dumps(call.arguments), tools)
