@@ -1,7 +1,8 @@
 """The project's one scoring rule.
 
-- Every sample's score is a number in [0, 1] (the task's first scorer; Inspect's
-  `value_to_float` maps C/I, booleans and numbers).
+- Every sample's score is a number in [0, 1] (the task's first scorer). Numbers and booleans
+  count as they are (clamped), strings through Inspect's `value_to_float` (C/I/P/N, yes/no,
+  numeric strings); anything else (None, a dict, "maybe") is "could not be scored".
 - The headline is 0-100 over ALL samples of the log: a sample that errored (sandbox or API
   failure) or could not be scored counts as 0 in the headline and is counted separately, never
   dropped. Denominator = every sample the task generated.
@@ -49,14 +50,28 @@ def sample_value(sample: EvalSample) -> float | None:
     """The sample's score in [0, 1], or None when it errored or has no usable score."""
     if sample.error is not None or not sample.scores:
         return None
-    first = next(iter(sample.scores.values()))
+    value = next(iter(sample.scores.values())).value
+    if isinstance(value, bool | int | float):
+        number = float(value)
+    elif isinstance(value, str) and (
+        value in _STRING_VALUES or value.lower() in _STRING_VALUES or _is_number(value)
+    ):
+        number = _to_float(value)
+    else:
+        return None
+    if math.isnan(number):
+        return None
+    return min(1.0, max(0.0, number))
+
+
+_STRING_VALUES = {"C", "I", "P", "N", "yes", "no", "true", "false"}
+
+
+def _is_number(text: str) -> bool:
     try:
-        value = _to_float(first.value)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(value):
-        return None
-    return min(1.0, max(0.0, value))
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def headline(log: EvalLog | str | Path) -> Headline:

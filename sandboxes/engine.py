@@ -310,6 +310,7 @@ def launch_dockerd(
     socket: str,
     pid_file: Path,
     log_file: Path,
+    extra_args: tuple[str, ...] = (),
 ) -> int:
     """Start dockerd from PREFIX, record its pid in PID_FILE, wait until SOCKET answers."""
     for directory in (data_root, exec_root):
@@ -323,6 +324,7 @@ def launch_dockerd(
         f"--exec-root={exec_root}",
         f"--pidfile={pid_file.with_suffix('.self.pid')}",
         f"--host=unix://{socket}",
+        *extra_args,
     ]
     with open(log_file, "ab") as log_handle:
         process = subprocess.Popen(

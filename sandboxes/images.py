@@ -65,13 +65,18 @@ def tag_for(name: str, digest: str) -> str:
 
 
 def ca_bundle(explicit: str | os.PathLike | None = None) -> Path | None:
-    """The CA bundle given, or found in the environment or at the usual system paths."""
-    candidates = [explicit, os.environ.get(CA_BUNDLE_ENV), os.environ.get("SSL_CERT_FILE")]
-    for candidate in [*candidates, *CA_BUNDLE_CANDIDATES]:
+    """The CA bundle given (option, then LONGCAT_CA_BUNDLE), else the system's, else None."""
+    chosen = explicit or os.environ.get(CA_BUNDLE_ENV)
+    if chosen:
+        if not Path(chosen).is_file():
+            raise SandboxSetupError(
+                f"CA bundle {chosen} not found (from --ca-bundle or {CA_BUNDLE_ENV}); "
+                "give the path of a PEM file"
+            )
+        return Path(chosen)
+    for candidate in (os.environ.get("SSL_CERT_FILE"), *CA_BUNDLE_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
-    if explicit or os.environ.get(CA_BUNDLE_ENV):
-        raise SandboxSetupError(f"CA bundle {explicit or os.environ[CA_BUNDLE_ENV]} not found")
     return None
 
 
