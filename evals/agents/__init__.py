@@ -1,6 +1,9 @@
 """Agents shared by every family, chosen by name with the task option `-T agent=...`.
 
-- `default`: Inspect's `react` with a bash tool (per-command timeout).
+- `default`: Inspect's `react` with bash, python and text-editor tools (per-command timeout,
+  bash/python output truncated in the middle past `max_output_chars`).
+- `mini`: a bash-only agent in the spirit of mini-swe-agent (one ```bash block per turn, no tool
+  calling; see `mini.py`).
 - `null`: does nothing; every shipped environment must score 0 with it.
 - `oracle`: the family's reference solution (gold patch, solve.sh, the true answer); each family
   passes its own oracle solver to `resolve_agent`, and it must score 100 on every shipped sample.
@@ -10,9 +13,16 @@ from __future__ import annotations
 
 from inspect_ai.agent import as_solver, react
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.tool import bash
+from inspect_ai.tool import text_editor
 
-AGENT_NAMES = ("default", "oracle", "null")
+from longcat_evals.evals.agents.mini import mini_agent
+from longcat_evals.evals.agents.tools import (
+    DEFAULT_MAX_OUTPUT_CHARS,
+    truncating_bash,
+    truncating_python,
+)
+
+AGENT_NAMES = ("default", "mini", "oracle", "null")
 DEFAULT_COMMAND_TIMEOUT_SEC = 180
 
 
@@ -27,23 +37,37 @@ def null_agent() -> Solver:
 
 
 @solver
-def default_agent(command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC) -> Solver:
-    """Inspect's ReAct agent with a bash tool in the sample's sandbox.
+def default_agent(
+    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    editor: bool = True,
+) -> Solver:
+    """Inspect's ReAct agent with bash, python and text-editor tools in the sample's sandbox.
 
     Args:
-        command_timeout_sec: Wall-clock limit of one bash command.
+        command_timeout_sec: Wall-clock limit of one bash/python/editor call.
+        max_output_chars: bash/python output longer than this is truncated in the middle.
+        editor: Offer Inspect's text editor tool (it injects a helper binary into the sandbox).
     """
-    return as_solver(react(tools=[bash(timeout=command_timeout_sec)]))
+    tools = [
+        truncating_bash(command_timeout_sec, max_output_chars),
+        truncating_python(command_timeout_sec, max_output_chars),
+    ]
+    if editor:
+        tools.append(text_editor(timeout=command_timeout_sec))
+    return as_solver(react(tools=tools))
 
 
 def resolve_agent(name: str, *, oracle: Solver | None = None, **options) -> Solver:
     """The solver for agent NAME; `oracle` must be supplied by the family that has one."""
     if name == "default":
         return default_agent(**options)
+    if name == "mini":
+        return mini_agent(**options)
     if name == "null":
         return null_agent()
     if name == "oracle":
         if oracle is None:
-            raise ValueError("This task has no oracle agent (known: default, null)")
+            raise ValueError("This task has no oracle agent (known: default, mini, null)")
         return oracle
     raise ValueError(f"Unknown agent '{name}' (known: {', '.join(AGENT_NAMES)})")
