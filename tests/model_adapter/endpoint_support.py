@@ -37,7 +37,12 @@ def tool_task(samples: int = 1) -> Task:
 
 
 def run_eval(
-    task: Task, base_url: str, log_dir: Path, max_retries: int = 3, **model_args: object
+    task: Task,
+    base_url: str,
+    log_dir: Path,
+    max_retries: int = 3,
+    max_connections: int | None = None,
+    **model_args: object,
 ) -> EvalLog:
     [log] = eval(
         task,
@@ -46,6 +51,7 @@ def run_eval(
         model_args={"retry_backoff_s": 0.01, **model_args},
         log_dir=str(log_dir),
         max_retries=max_retries,
+        max_connections=max_connections,
         display="none",
         fail_on_error=False,
     )

@@ -131,6 +131,7 @@ class FakeLongCat:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 record = {"path": self.path, "headers": dict(self.headers), "body": body}
+                record["time"] = time.monotonic()
                 if server.api_key and self.headers.get("Authorization") != (
                     f"Bearer {server.api_key}"
                 ):
