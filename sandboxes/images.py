@@ -340,12 +340,18 @@ def current_tags() -> set[str]:
 
 
 def prune(everything: bool = False) -> list[str]:
-    """Remove our images that no current recipe resolves to (or all of ours with everything)."""
-    keep = set() if everything else current_tags()
+    """Remove stale rootfs/base/toolchain images (tags no current recipe resolves to).
+
+    With `everything`, remove every image carrying our label, families' task images included
+    (they are rebuilt on demand).
+    """
+    keep = current_tags()
+    recipe_repos = {f"{REPOSITORY}/{name}" for name in ("rootfs", "base", *TOOLCHAINS)}
     removed = []
     for row in list_images():
         ref = row["image"]
-        if ref.startswith(f"{REPOSITORY}/") and ref not in keep:
+        stale = ref.rsplit(":", 1)[0] in recipe_repos and ref not in keep
+        if everything or stale:
             if subprocess.run(["docker", "rmi", ref], capture_output=True).returncode == 0:
                 removed.append(ref)
     return removed

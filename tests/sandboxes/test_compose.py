@@ -36,13 +36,15 @@ def test_network_and_limits_are_explicit_choices():
         SandboxLimits(memory_gb=1)  # unknown keys are rejected
 
 
-def test_compose_files_are_content_addressed(tmp_path):
+def test_compose_files_are_content_addressed(tmp_path, monkeypatch):
+    monkeypatch.setenv("LONGCAT_STATE_DIR", str(tmp_path / "state"))
     config = compose_config({"default": service("img")})
     first = write_compose(config, tmp_path)
     assert write_compose(config, tmp_path) == first
     assert write_compose(compose_config({"default": service("other")}), tmp_path) != first
     assert yaml.safe_load(first.read_text()) == config
-    assert docker_sandbox("img").type == "docker"
+    spec = docker_sandbox("img")
+    assert spec.type == "docker" and spec.config.startswith(str(tmp_path / "state"))
 
 
 def test_a_default_service_is_required():
