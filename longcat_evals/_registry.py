@@ -7,6 +7,8 @@ Keep imports here light: heavy dependencies (torch, transformers) load inside th
 from inspect_ai.model import modelapi
 
 from longcat_evals.evals.smoke.task import sandbox_smoke
+from longcat_evals.evals.long_context.task import mrcr, niah, repo_retrieval, ruler
+from longcat_evals.evals.terminal.task import terminal_bench
 
 
 @modelapi(name="longcat")

@@ -58,13 +58,14 @@ def default_agent(
     return as_solver(react(tools=tools))
 
 
-def resolve_agent(name: str, *, oracle: Solver | None = None, **options) -> Solver:
+def resolve_agent(name: str | None, *, oracle: Solver | None = None, **options) -> Solver:
     """The solver for agent NAME; `oracle` must be supplied by the family that has one."""
     if name == "default":
         return default_agent(**options)
     if name == "mini":
         return mini_agent(**options)
-    if name == "null":
+    # `-T agent=null` reaches tasks as None: Inspect reads -T values as YAML.
+    if name is None or name == "null":
         return null_agent()
     if name == "oracle":
         if oracle is None:

@@ -1,0 +1,139 @@
+"""Tasks whose environment is a compose file (Terminal-Bench 1.x `docker-compose.yaml`, Harbor
+`environment/docker-compose.yaml`): we build every service's image ourselves and write our own
+compose file with the project's secure defaults.
+
+Kept from the task's file: each service's build (context, dockerfile) or image, its command and
+environment. Dropped (and listed in the sample's metadata): host volumes, ports, container names
+and anything else. The agent's service (`main` in Harbor, `client` in 1.x, else the first) becomes
+Inspect's `default`. Several services share one network of their own, `internal` (no route out)
+unless the task has the internet; each keeps its original name as an alias.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from inspect_ai.util import SandboxEnvironmentSpec
+
+from longcat_evals.evals.terminal.environment import Environment, build_dockerfile, image_workdir
+from longcat_evals.evals.terminal.spec import TerminalTask
+from longcat_evals.sandboxes import images
+from longcat_evals.sandboxes.compose import SandboxLimits, compose_config, service, write_compose
+from longcat_evals.sandboxes.errors import SandboxSetupError
+
+MAIN_NAMES = ("main", "client", "default")
+NETWORK = "tasknet"
+_VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
+
+
+def variables(task: TerminalTask) -> dict[str, str]:
+    """Values of the variables Harbor and Terminal-Bench put in their compose files."""
+    return {
+        "T_BENCH_TEST_DIR": "/tests",
+        "TEST_DIR": "/tests",
+        "T_BENCH_CONTAINER_LOGS_PATH": "/logs",
+        "T_BENCH_CONTAINER_AGENT_LOGS_PATH": "/agent-logs",
+        "T_BENCH_TASK_DOCKER_CLIENT_IMAGE_NAME": f"tb-{task.id}",
+        "T_BENCH_TASK_DOCKER_CLIENT_CONTAINER_NAME": f"tb-{task.id}",
+        "CPUS": str(task.cpus or 1),
+        "MEMORY": f"{task.memory_mb or 2048}M",
+    }
+
+
+def interpolate(text: str, values: dict[str, str]) -> str:
+    def sub(m: re.Match) -> str:
+        name = m.group(1) or m.group(3)
+        return values.get(name, m.group(2) or "")
+
+    return _VAR.sub(sub, text)
+
+
+def _as_env(value) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in map(str, value))
+    return {}
+
+
+def prepare_compose(task: TerminalTask, resolver, offline: bool, log) -> Environment:
+    path = task.compose_file
+    try:
+        doc = yaml.safe_load(interpolate(path.read_text(), variables(task)))
+    except yaml.YAMLError as e:
+        raise SandboxSetupError(f"terminal task '{task.id}': {path.name}: invalid YAML") from e
+    declared = doc.get("services") if isinstance(doc, dict) else None
+    if not isinstance(declared, dict) or not declared:
+        raise SandboxSetupError(
+            f"terminal task '{task.id}': {path.name}: services: missing or empty"
+        )
+    main = next((n for n in MAIN_NAMES if n in declared), next(iter(declared)))
+    built: dict[str, Environment] = {}
+    for name, spec in declared.items():
+        spec = spec or {}
+        build = spec.get("build")
+        if build is not None:
+            build = {"context": build} if isinstance(build, str) else build
+            context = (path.parent / build.get("context", ".")).resolve()
+            dockerfile = context / build.get("dockerfile", "Dockerfile")
+            env = build_dockerfile(
+                task,
+                dockerfile,
+                context,
+                resolver,
+                offline and name == main,
+                log,
+                f"{task.id}-{name}",
+            )
+        elif spec.get("image"):
+            image, _, sub = resolver.resolve(spec["image"], log)
+            if not images.image_exists(image):
+                raise SandboxSetupError(
+                    f"terminal task '{task.id}': {path.name}: services.{name}.image {image} is "
+                    "not here and cannot be pulled; map it with -T image_map=FILE"
+                )
+            env = Environment(image=image, workdir=image_workdir(image))
+            env.substitutions = [sub.as_dict()] if sub else []
+        else:
+            raise SandboxSetupError(
+                f"terminal task '{task.id}': {path.name}: services.{name}: no build or image"
+            )
+        env.environment = _as_env(spec.get("environment"))
+        built[name] = env
+    result = built[main]
+    result.main_service = main
+    for name, env in built.items():
+        if name != main:
+            result.substitutions += env.substitutions
+            result.services[name] = {
+                "image": env.image,
+                "command": declared[name].get("command"),
+                "environment": env.environment,
+            }
+    return result
+
+
+def multi_service_spec(
+    task: TerminalTask, env: Environment, offline: bool, limits: SandboxLimits
+) -> SandboxEnvironmentSpec:
+    """Compose for the agent's container plus the task's other services on one private network."""
+    main = service(env.image, network=True, limits=limits, working_dir=env.workdir,
+                   environment=env.environment or None)  # fmt: skip
+    services = {"default": main}
+    aliases = {"default": [env.main_service]}
+    for name, extra in env.services.items():
+        spec = service(extra["image"], network=True, limits=limits, working_dir="/",
+                       environment=extra["environment"] or None)  # fmt: skip
+        spec.pop("working_dir")
+        if extra["command"] is None:
+            spec.pop("command")  # the image's own command starts the service
+        else:
+            spec["command"] = extra["command"]
+        services[name] = spec
+        aliases[name] = [name]
+    for name, spec in services.items():
+        spec["networks"] = {NETWORK: {"aliases": aliases[name]}}
+    config = compose_config(services)
+    config["networks"] = {NETWORK: {"internal": offline}}
+    return SandboxEnvironmentSpec("docker", str(write_compose(config)))

@@ -1,0 +1,178 @@
+"""Offline stand-ins for the public base images tasks start FROM.
+
+Tasks often begin `FROM python:3.13-slim` or `FROM ubuntu:24.04`. Where no registry answers,
+an image map (YAML, ours: strict) names which locally buildable image stands in: one of the
+project's toolchain images (`python`, `c`, `node`, `go`, `rust`, `java`), `base`, or any local
+tag. Entries may add shell steps and environment variables right after the FROM so the stand-in
+behaves like the original (e.g. a `python` command). User maps are consulted before the built-in
+one. Every substitution is returned to the caller, which prints it and records it in the sample.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import longcat_evals.tasks
+from longcat_evals.sandboxes import images
+from longcat_evals.sandboxes.errors import SandboxSetupError
+
+BUILTIN_MAP = Path(longcat_evals.tasks.__file__).parent / "terminal" / "image_map.yaml"
+_FROM = re.compile(
+    r"^(?P<lead>\s*FROM\s+(?:--\S+\s+)*)(?P<ref>\S+)(?P<rest>(?:\s+AS\s+(?P<alias>\S+))?\s*)$",
+    re.IGNORECASE,
+)
+_ARG = re.compile(r"^\s*ARG\s+(?P<name>\w+)(?:=(?P<value>\S*))?\s*$", re.IGNORECASE)
+_VAR = re.compile(r"\$\{?(\w+)\}?")
+
+
+class MapEntry(BaseModel):
+    """One rule of an image map."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match: str
+    """Glob over the normalised reference, e.g. `python:3*` (docker.io/library/ and digests are
+    stripped; a missing tag reads as `:latest`)."""
+    use: str
+    """A toolchain name (python, c, node, go, rust, java), `base`, or a local image tag."""
+    run: list[str] = Field(default_factory=list)
+    """Shell steps run right after the FROM, so the stand-in behaves like the original."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Environment variables set right after the FROM."""
+    note: str | None = None
+    """Why this stand-in is close enough (shown in the README and metadata)."""
+
+
+class ImageMap(BaseModel):
+    """An image map file: `version: 1` and a list of `entries` (first match wins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    entries: list[MapEntry]
+
+
+@dataclass
+class Substitution:
+    original: str
+    image: str
+    rule: str
+    source: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"from": self.original, "to": self.image, "rule": self.rule, "map": self.source}
+
+
+def load_map(path: Path) -> ImageMap:
+    """Read an image map; one-line errors name the file and the field."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise ValueError(f"image map {path}: cannot read ({e.__class__.__name__}: {e})") from e
+    try:
+        return ImageMap.model_validate(raw)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"image map {path}: {where}: {first['msg']}") from e
+
+
+def normalise(ref: str) -> str:
+    ref = ref.split("@", 1)[0]
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix) :]
+    last = ref.rsplit("/", 1)[-1]
+    return ref if ":" in last else f"{ref}:latest"
+
+
+def resolve_use(use: str, log: Callable[[str], None] = print) -> str:
+    """The local tag an entry's `use` names, building toolchain images on demand."""
+    if use == "base":
+        return images.ensure_base(log=log)
+    if use in images.TOOLCHAINS:
+        return images.ensure_toolchain(use, log=log)
+    return use
+
+
+class Resolver:
+    """Decides, per FROM reference, whether to keep it or substitute a mapped local image."""
+
+    def __init__(self, maps: list[tuple[ImageMap, str]], mode: str = "auto"):
+        if mode not in ("auto", "map", "original"):
+            raise ValueError(f"base_images={mode!r} unknown (known: auto, map, original)")
+        self.maps, self.mode = maps, mode
+        self._registry: bool | None = None
+
+    def registry_answers(self) -> bool:
+        if self._registry is None:
+            self._registry = images.registry_answers()
+        return self._registry
+
+    def lookup(self, ref: str) -> tuple[MapEntry, str] | None:
+        name = normalise(ref)
+        for image_map, source in self.maps:
+            for entry in image_map.entries:
+                if fnmatch.fnmatch(name, entry.match):
+                    return entry, source
+        return None
+
+    def resolve(self, ref: str, log: Callable[[str], None] = print):
+        """(image to use, its entry or None, the Substitution or None)."""
+        if self.mode == "original" or ref.startswith(f"{images.REPOSITORY}/"):
+            return ref, None, None
+        if self.mode == "auto" and (images.image_exists(ref) or self.registry_answers()):
+            return ref, None, None
+        found = self.lookup(ref)
+        if found is None:
+            if images.image_exists(ref):
+                return ref, None, None
+            raise SandboxSetupError(
+                f"base image {ref} cannot be pulled here and no image map entry matches "
+                f"{normalise(ref)}; add one to a map given with -T image_map=FILE"
+            )
+        entry, source = found
+        tag = resolve_use(entry.use, log)
+        return tag, entry, Substitution(ref, tag, entry.match, source)
+
+
+def rewrite_dockerfile(
+    text: str, resolver: Resolver, log: Callable[[str], None] = print
+) -> tuple[str, list[Substitution]]:
+    """Replace each external FROM image per the resolver; stage names and ARGs are respected."""
+    args: dict[str, str] = {}
+    stages: set[str] = set()
+    out: list[str] = []
+    subs: list[Substitution] = []
+    seen_from = False
+    for line in text.splitlines():
+        arg = _ARG.match(line)
+        if arg and not seen_from and arg.group("value") is not None:
+            args[arg.group("name")] = arg.group("value").strip("\"'")
+        match = _FROM.match(line)
+        if not match:
+            out.append(line)
+            continue
+        seen_from = True
+        ref = _VAR.sub(lambda m: args.get(m.group(1), m.group(0)), match.group("ref"))
+        alias = match.group("alias")
+        if ref in stages or "$" in ref or ref == "scratch":
+            out.append(line)
+        else:
+            image, entry, sub = resolver.resolve(ref, log)
+            out.append(f"{match.group('lead')}{image}{match.group('rest')}")
+            if entry is not None:
+                subs.append(sub)
+                out += [f"ENV {k}={shlex.quote(v)}" for k, v in entry.env.items()]
+                out += [f"RUN {step}" for step in entry.run]
+        if alias:
+            stages.add(alias)
+    return "\n".join(out) + "\n", subs

@@ -1,0 +1,258 @@
+"""Turn a directory of Terminal-Bench task directories (Harbor 2.x or 1.x) into TerminalTasks.
+
+A task that cannot be read raises `TaskLoadError` with one line naming the task, the file/field
+and what to do; `load_all` keeps going and returns those errors beside the good tasks, so the
+caller can turn each into an errored sample (one broken task never stops the others).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from longcat_evals.evals.terminal import spec
+from longcat_evals.evals.terminal.spec import TerminalTask
+
+COMPOSE_NAMES = ("docker-compose.yaml", "docker-compose.yml", "compose.yaml", "compose.yml")
+
+
+class TaskLoadError(ValueError):
+    """A task directory is malformed; the message is one line: task, file/field, problem."""
+
+    def __init__(self, task_id: str, where: str, problem: str):
+        self.task_id = task_id
+        super().__init__(f"terminal task '{task_id}': {where}: {problem}")
+
+
+def task_format(path: Path) -> str | None:
+    if (path / "task.toml").is_file():
+        return "harbor"
+    if (path / "task.yaml").is_file():
+        return "tb1"
+    return None
+
+
+def discover(root: Path) -> list[Path]:
+    """Task directories under ROOT: ROOT itself, its children, or those of ROOT/tasks (TB 1.x)."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"terminal tasks path {root} is not a directory")
+    if task_format(root):
+        return [root]
+    children = sorted(p for p in root.iterdir() if p.is_dir() and task_format(p))
+    if not children and (root / "tasks").is_dir():
+        return discover(root / "tasks")
+    return children
+
+
+def _validation_problem(e: ValidationError, file: str) -> tuple[str, str]:
+    first = e.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{file}: {where}", f"{first['msg']} (got {first.get('input')!r})"
+
+
+def _compose(directory: Path) -> Path | None:
+    return next((directory / n for n in COMPOSE_NAMES if (directory / n).is_file()), None)
+
+
+def _load_harbor(path: Path) -> TerminalTask:
+    tid = path.name
+    try:
+        raw = tomllib.loads((path / "task.toml").read_text())
+        config = spec.HarborConfig.model_validate(raw)
+    except tomllib.TOMLDecodeError as e:
+        raise TaskLoadError(tid, "task.toml", f"invalid TOML ({e}); fix the syntax") from e
+    except ValidationError as e:
+        raise TaskLoadError(tid, *_validation_problem(e, "task.toml")) from e
+    env = config.environment
+    try:
+        memory = env.memory_mb or spec.size_mb(env.memory)
+    except ValueError as e:
+        raise TaskLoadError(tid, "task.toml: environment.memory", str(e)) from e
+    try:
+        storage = env.storage_mb or spec.size_mb(env.storage)
+    except ValueError as e:
+        raise TaskLoadError(tid, "task.toml: environment.storage", str(e)) from e
+    instruction = path / "instruction.md"
+    if not instruction.is_file() or not instruction.read_text().strip():
+        raise TaskLoadError(tid, "instruction.md", "missing or empty; write the task's prompt")
+    env_dir = path / "environment"
+    dockerfile = env_dir / "Dockerfile"
+    compose = _compose(env_dir)
+    if not dockerfile.is_file() and compose is None and not env.docker_image:
+        raise TaskLoadError(
+            tid,
+            "environment/",
+            "no Dockerfile, docker-compose.yaml or environment.docker_image in task.toml",
+        )
+    test_script = path / "tests" / "test.sh"
+    if not test_script.is_file():
+        raise TaskLoadError(tid, "tests/test.sh", "missing; the verifier has nothing to run")
+    solve = path / "solution" / "solve.sh"
+    meta = config.metadata
+    tags = meta.get("tags") or []
+    return TerminalTask(
+        id=tid,
+        path=path,
+        format="harbor",
+        instruction=instruction.read_text(),
+        category=meta.get("category"),
+        difficulty=meta.get("difficulty"),
+        tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
+        agent_timeout_sec=config.agent.timeout_sec or spec.HARBOR_AGENT_TIMEOUT_SEC,
+        verifier_timeout_sec=config.verifier.timeout_sec or spec.HARBOR_VERIFIER_TIMEOUT_SEC,
+        build_timeout_sec=env.build_timeout_sec or spec.BUILD_TIMEOUT_SEC,
+        cpus=env.cpus,
+        memory_mb=memory,
+        storage_mb=storage,
+        # Harbor gives tasks the internet unless they say otherwise.
+        allow_internet=True if env.allow_internet is None else env.allow_internet,
+        docker_image=env.docker_image,
+        dockerfile=dockerfile if dockerfile.is_file() else None,
+        compose_file=compose,
+        context=env_dir,
+        tests_dir=path / "tests",
+        test_script=test_script,
+        solution_dir=(path / "solution") if solve.is_file() else None,
+        solution_script=solve.read_text() if solve.is_file() else None,
+        verifier_env=config.verifier.env,
+        solution_env=config.solution.env,
+        parser="reward_file",
+    )
+
+
+def _tb1_solution(path: Path, tid: str) -> str | None:
+    if (path / "solution.sh").is_file():
+        return (path / "solution.sh").read_text()
+    if not (path / "solution.yaml").is_file():
+        return None
+    try:
+        steps = yaml.safe_load((path / "solution.yaml").read_text())
+    except yaml.YAMLError as e:
+        raise TaskLoadError(tid, "solution.yaml", f"invalid YAML ({_yaml_where(e)})") from e
+    if not isinstance(steps, list):
+        raise TaskLoadError(tid, "solution.yaml", "expected a list of commands")
+    lines = []
+    for number, step in enumerate(steps):
+        command = step.get("command") if isinstance(step, dict) else step
+        if not isinstance(command, str):
+            raise TaskLoadError(tid, f"solution.yaml: [{number}].command", "missing or not text")
+        lines.append(command)
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_where(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or type(e).__name__
+    return f"{problem} at line {mark.line + 1}" if mark else str(problem)
+
+
+def _load_tb1(path: Path) -> TerminalTask:
+    tid = path.name
+    try:
+        raw = yaml.safe_load((path / "task.yaml").read_text())
+    except yaml.YAMLError as e:
+        raise TaskLoadError(tid, "task.yaml", f"invalid YAML ({_yaml_where(e)})") from e
+    if not isinstance(raw, dict):
+        raise TaskLoadError(tid, "task.yaml", "expected a mapping of fields")
+    try:
+        config = spec.TB1Config.model_validate(raw)
+    except ValidationError as e:
+        raise TaskLoadError(tid, *_validation_problem(e, "task.yaml")) from e
+    instruction = config.instruction
+    if not instruction and config.descriptions:
+        base = [d for d in config.descriptions if d.key == "base"] or config.descriptions
+        instruction = base[0].description
+    if not instruction or not instruction.strip():
+        raise TaskLoadError(tid, "task.yaml: instruction", "missing or empty")
+    if config.parser_name != "pytest":
+        raise TaskLoadError(
+            tid, "task.yaml: parser_name", f"{config.parser_name!r} unsupported (known: pytest)"
+        )
+    dockerfile, compose = path / "Dockerfile", _compose(path)
+    if not dockerfile.is_file() and compose is None:
+        raise TaskLoadError(tid, "Dockerfile", "missing (and no docker-compose.yaml)")
+    if not (path / "run-tests.sh").is_file():
+        raise TaskLoadError(tid, "run-tests.sh", "missing; the verifier has nothing to run")
+    if not (path / "tests").is_dir():
+        raise TaskLoadError(tid, "tests/", "missing; 1.x tasks keep their test files there")
+    return TerminalTask(
+        id=tid,
+        path=path,
+        format="tb1",
+        instruction=instruction,
+        category=config.category,
+        difficulty=config.difficulty,
+        tags=config.tags,
+        agent_timeout_sec=config.max_agent_timeout_sec or spec.TB1_AGENT_TIMEOUT_SEC,
+        verifier_timeout_sec=config.max_test_timeout_sec or spec.TB1_TEST_TIMEOUT_SEC,
+        # Terminal-Bench 1.x containers have the network; their tests usually install pytest.
+        allow_internet=True,
+        dockerfile=dockerfile if dockerfile.is_file() else None,
+        compose_file=compose,
+        context=path,
+        tests_dir=path / "tests",
+        test_script=path / "run-tests.sh",
+        solution_script=_tb1_solution(path, tid),
+        verifier_env={"TEST_DIR": "/tests"},
+        solution_env={"TEST_DIR": "/tests"},
+        parser="pytest",
+    )
+
+
+def load_task(path: Path) -> TerminalTask:
+    """Load one task directory (format detected from task.toml / task.yaml)."""
+    kind = task_format(path)
+    if kind is None:
+        raise TaskLoadError(path.name, "task.toml", "missing (and no task.yaml either)")
+    return _load_harbor(path) if kind == "harbor" else _load_tb1(path)
+
+
+def _split(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+def load_all(
+    root: Path,
+    tasks: str | list[str] | None = None,
+    category: str | list[str] | None = None,
+    difficulty: str | list[str] | None = None,
+) -> tuple[list[TerminalTask], list[TaskLoadError]]:
+    """Load and select tasks under ROOT by id/glob, category and difficulty.
+
+    Broken tasks come back as errors when their id is selected; with a category or difficulty
+    filter they are left out (their fields cannot be read) and reported as errors all the same.
+    """
+    dirs = discover(root)
+    patterns = _split(tasks)
+    if patterns:
+        known = [d.name for d in dirs]
+        unmatched = [p for p in patterns if not fnmatch.filter(known, p)]
+        if unmatched:
+            raise ValueError(
+                f"Unknown terminal task {', '.join(map(repr, unmatched))} under {root} "
+                f"(known: {', '.join(known)})"
+            )
+        dirs = [d for d in dirs if any(fnmatch.fnmatch(d.name, p) for p in patterns)]
+    categories, difficulties = set(_split(category)), set(_split(difficulty))
+    loaded: list[TerminalTask] = []
+    errors: list[TaskLoadError] = []
+    for directory in dirs:
+        try:
+            task = load_task(directory)
+        except TaskLoadError as e:
+            errors.append(e)
+            continue
+        if categories and task.category not in categories:
+            continue
+        if difficulties and task.difficulty not in difficulties:
+            continue
+        loaded.append(task)
+    return loaded, errors

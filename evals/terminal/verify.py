@@ -1,0 +1,131 @@
+"""The verifier: after the agent stops, copy tests/ into /tests and run the task's test script.
+
+Three outcomes are kept apart: an infrastructure failure (the container or an exec broke) raises
+and errors the sample; a run that cannot be scored (no reward file, unparsable report, verifier
+timeout, or a failing script that needed the network offline) scores NaN with the reason; a
+wrong solution scores its reward (0 for the usual binary tasks).
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from pathlib import Path
+
+from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
+from inspect_ai.solver import TaskState
+from inspect_ai.util import sandbox
+
+from longcat_evals.evals.terminal import rewards
+from longcat_evals.evals.terminal.network import BAKE_FAILED_FILE
+from longcat_evals.evals.terminal.transfer import copy_in
+
+LOG_DIR = "/logs/verifier"
+OUTPUT_TAIL_CHARS = 4000
+READ_LIMIT_BYTES = 2_000_000
+
+
+@metric
+def mean_reward() -> Metric:
+    """Mean reward with samples that could not be scored counted as 0 (the scoring rule)."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        values = [s.score.as_float() for s in scores]
+        values = [0.0 if math.isnan(v) else v for v in values]
+        return sum(values) / len(values) if values else 0.0
+
+    return compute
+
+
+@metric
+def unscored() -> Metric:
+    """How many samples finished but could not be scored."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        return float(sum(math.isnan(s.score.as_float()) for s in scores))
+
+    return compute
+
+
+async def _read(path: str) -> str | None:
+    result = await sandbox().exec(
+        ["sh", "-c", f"test -f {path} && head -c {READ_LIMIT_BYTES} {path}"], user="root"
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+async def run_tests(meta: dict, timeout_multiplier: float) -> tuple[int | None, str]:
+    """Copy tests in, run the script; (exit code or None on timeout, output tail)."""
+    files = {".": Path(meta["tests_dir"])}
+    script = Path(meta["test_script"])
+    if script.parent != Path(meta["tests_dir"]):  # 1.x keeps run-tests.sh beside tests/
+        files[script.name] = script
+    await copy_in(files, "/tests")
+    await sandbox().exec(
+        ["sh", "-c", f"rm -rf {LOG_DIR} && mkdir -p {LOG_DIR} /logs/agent && chmod 777 {LOG_DIR}"],
+        user="root",
+    )
+    command = f"bash /tests/{shlex.quote(script.name)} > {LOG_DIR}/test-stdout.txt 2>&1"
+    timeout = int(meta["verifier_timeout_sec"] * timeout_multiplier)
+    try:
+        result = await sandbox().exec(
+            ["bash", "-c", command], cwd=meta["workdir"], env=meta["verifier_env"], timeout=timeout
+        )
+        code: int | None = result.returncode
+    except TimeoutError:
+        code = None
+    output = await _read(f"{LOG_DIR}/test-stdout.txt") or ""
+    return code, output
+
+
+async def verdict(meta: dict, timeout_multiplier: float) -> tuple[rewards.Verdict, str]:
+    code, output = await run_tests(meta, timeout_multiplier)
+    if code is None:
+        limit = meta["verifier_timeout_sec"] * timeout_multiplier
+        return rewards.Verdict(rewards.NAN, f"verifier timed out after {limit:g} s"), output
+    if meta["parser"] == "pytest":
+        found = rewards.pytest_report(output, code)
+    else:
+        found = rewards.harbor(
+            await _read(f"{LOG_DIR}/reward.txt"), await _read(f"{LOG_DIR}/reward.json"), code
+        )
+    needs = list(meta.get("network_needs") or [])
+    failed_bakes = await _read(BAKE_FAILED_FILE)
+    needs += (failed_bakes or "").splitlines()
+    if meta.get("offline") and needs and not (found.scored and found.value >= 1.0):
+        reward = f"{found.value:g}" if found.scored else "none"
+        found = rewards.Verdict(
+            rewards.NAN,
+            f"needs network: the test script runs `{needs[0]}` but the task ran offline "
+            f"(reward {reward}); rerun with -T network=true",
+            {**found.details, "network_needs": needs},
+        )
+    return found, output
+
+
+@scorer(metrics=[mean_reward(), unscored()])
+def terminal_verifier(timeout_multiplier: float = 1.0) -> Scorer:
+    """Run the task's hidden tests in the container after the agent stops.
+
+    Args:
+        timeout_multiplier: Factor applied to the task's verifier timeout.
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        meta = state.metadata
+        found, output = await verdict(meta, timeout_multiplier)
+        timed_out = bool(meta.get("agent_timed_out"))
+        explanation = found.explanation + (" (agent timed out)" if timed_out else "")
+        return Score(
+            value=found.value,
+            answer=None,
+            explanation=explanation,
+            metadata={
+                **found.details,
+                "outcome": "scored" if found.scored else "unscored",
+                "agent_timed_out": timed_out,
+                "test_output_tail": output[-OUTPUT_TAIL_CHARS:],
+            },
+        )
+
+    return score
