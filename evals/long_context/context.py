@@ -1,0 +1,154 @@
+"""Assemble a prompt of an exact token budget: prefix + haystack with inserts + suffix.
+
+Sizing never re-encodes the haystack: units carry their counts (see haystack.py), the last filler
+unit is cut at a word boundary, inserts go at the unit boundary nearest their depth. ONE encode
+of the finished prompt then verifies the count and measures where each insert landed. Only when
+a foreign tokenizer merges across a seam (count off) is the budget corrected and the prompt
+re-encoded (at most MAX_ATTEMPTS times; the number of encodes is recorded).
+
+Tolerance (documented in the README): prompt tokens are never above the target and at most
+`TOLERANCE_TOKENS` below it (the cut lands on a word boundary).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from longcat_evals.evals.long_context.errors import LongContextError
+from longcat_evals.evals.long_context.haystack import Unit
+from longcat_evals.evals.long_context.tokenizer import LoadedTokenizer
+
+TOLERANCE_TOKENS = 32
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Insert:
+    """A text placed in the haystack at DEPTH (fraction of haystack tokens before it)."""
+
+    text: str
+    depth: float
+
+
+@dataclass
+class Built:
+    prompt: str
+    target_tokens: int
+    prompt_tokens: int
+    context_tokens: int
+    """Tokens of the haystack region (filler + inserts)."""
+    depths: list[float] = field(default_factory=list)
+    """Measured depth of each insert: filler tokens before it / all filler tokens."""
+    insert_chars: list[int] = field(default_factory=list)
+    encodes: int = 1
+
+
+def _cut(tok: LoadedTokenizer, text: str, budget: int) -> Unit | None:
+    """The longest word-boundary prefix of TEXT (+ newline) with at most BUDGET tokens."""
+    body = text.rstrip("\n")
+    enc = tok.encode(body)
+    starts = [s for s, _ in enc.offsets]
+    # Largest k < budget whose token starts at a space that follows a letter or digit.
+    for k in range(min(budget - 1, len(starts) - 1), 0, -1):
+        s = starts[k]
+        if 0 < s < len(body) and body[s] == " " and body[s - 1].isalnum():
+            piece = body[:s] + "\n"
+            n = tok.count(piece)
+            if n <= budget:
+                return Unit(piece, n)
+    return None
+
+
+def _filler(tok: LoadedTokenizer, stream: Iterator[Unit], budget: int) -> list[Unit]:
+    units: list[Unit] = []
+    total = 0
+    for unit in stream:
+        if total + unit.tokens > budget:
+            rest = budget - total
+            if rest > 1:
+                piece = _cut(tok, unit.text, rest)
+                if piece is not None:
+                    units.append(piece)
+            return units
+        units.append(unit)
+        total += unit.tokens
+    return units
+
+
+def _assemble(prefix: str, filler: list[Unit], inserts: list[Insert], suffix: str):
+    """Prompt text and the character offset of each insert and of the haystack's ends."""
+    total = sum(u.tokens for u in filler)
+    cum = [0]
+    for u in filler:
+        cum.append(cum[-1] + u.tokens)
+    order = sorted(range(len(inserts)), key=lambda i: inserts[i].depth)
+    slots: dict[int, list[int]] = {}
+    for i in order:
+        slots.setdefault(bisect.bisect_left(cum, inserts[i].depth * total), []).append(i)
+    parts = [prefix]
+    pos = len(prefix)
+    insert_chars = [0] * len(inserts)
+    for b in range(len(filler) + 1):
+        for i in slots.get(b, ()):
+            insert_chars[i] = pos
+            parts.append(inserts[i].text)
+            pos += len(inserts[i].text)
+        if b < len(filler):
+            parts.append(filler[b].text)
+            pos += len(filler[b].text)
+    return "".join(parts + [suffix]), insert_chars, len(prefix), pos
+
+
+def build(
+    tok: LoadedTokenizer,
+    *,
+    prefix: str,
+    suffix: str,
+    stream_factory,
+    inserts: list[Insert],
+    target_tokens: int,
+) -> Built:
+    """Build a prompt of TARGET_TOKENS (within tolerance) from a fresh stream per attempt."""
+    fixed = tok.count(prefix) + tok.count(suffix) + sum(tok.count(i.text) for i in inserts)
+    budget = target_tokens - fixed
+    if budget < 0:
+        raise LongContextError(
+            f"Target of {target_tokens} tokens is smaller than the prompt without haystack "
+            f"({fixed} tokens); choose a longer length"
+        )
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        filler = _filler(tok, stream_factory(), max(0, budget))
+        prompt, insert_chars, ctx_start, ctx_end = _assemble(prefix, filler, inserts, suffix)
+        enc = tok.encode(prompt)
+        n = len(enc.ids)
+        if target_tokens - TOLERANCE_TOKENS <= n <= target_tokens:
+            return _measure(
+                enc, prompt, target_tokens, inserts, insert_chars, ctx_start, ctx_end, attempt
+            )
+        # A seam merged differently than counted: aim for the middle of the tolerance band.
+        budget -= n - (target_tokens - TOLERANCE_TOKENS // 2)
+    raise LongContextError(
+        f"Could not size a prompt to {target_tokens} tokens with tokenizer {tok.name} "
+        f"(last attempt: {n}); its pre-tokenizer merges across line seams"
+    )
+
+
+def _measure(enc, prompt, target, inserts, insert_chars, ctx_start, ctx_end, attempts) -> Built:
+    starts = [s for s, _ in enc.offsets]
+
+    def index(char: int) -> int:
+        return bisect.bisect_left(starts, char)
+
+    first, last = index(ctx_start), index(ctx_end)
+    lengths = [
+        index(c + len(ins.text)) - index(c) for ins, c in zip(inserts, insert_chars, strict=True)
+    ]
+    filler_total = (last - first) - sum(lengths)
+    depths = []
+    for c in insert_chars:
+        before = index(c) - first
+        before -= sum(n for n, other in zip(lengths, insert_chars, strict=True) if other < c)
+        depths.append(before / filler_total if filler_total else 0.0)
+    return Built(prompt, target, len(enc.ids), last - first, depths, insert_chars, attempts)
