@@ -117,6 +117,7 @@ class FakeLongCat:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # small SSE writes must not wait for delayed ACKs
 
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass

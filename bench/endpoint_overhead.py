@@ -1,0 +1,98 @@
+"""Per-call overhead of the `longcat` provider against a loopback LongCat-format server.
+
+Baseline: a raw `openai.AsyncOpenAI` chat.completions call to the same server in the same run.
+Measured, interleaved round-robin so drift hits every variant alike:
+  raw          openai client, plain JSON
+  adapter      LongCatAPI.generate() (message conversion, LongCat params, parsing, timing)
+  inspect      Model.generate() (adds Inspect's model layer: retry wrapper, events, usage, cost)
+and the same three with SSE streaming. Target: adapter - raw < 5 ms (median).
+
+    .venv/bin/python bench/endpoint_overhead.py [--calls 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from inspect_ai.model import ChatMessageUser, GenerateConfig, get_model
+from openai import AsyncOpenAI
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "model_adapter"))
+from longcat_fake_server import FakeLongCat, Reply, message  # noqa: E402
+
+PROMPT = "Summarise the plot of Hamlet in two sentences."
+TARGET_MS = 5.0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main(calls: int, warmup: int) -> None:
+    server = FakeLongCat().start()
+    server.default = Reply(message=message("A prince avenges his father. " * 4, "plot recall"))
+    url = server.base_url
+    raw = AsyncOpenAI(api_key="bench", base_url=url, max_retries=0)
+    plain = get_model("longcat/LongCat-2.0", base_url=url, api_key="bench", stream=False)
+    streamed = get_model("longcat/LongCat-2.0", base_url=url, api_key="bench", stream=True)
+    msgs = [ChatMessageUser(content=PROMPT)]
+    config = GenerateConfig()
+
+    async def raw_call(stream: bool) -> None:
+        kwargs = {"model": "LongCat-2.0", "messages": [{"role": "user", "content": PROMPT}]}
+        if stream:
+            async for _ in await raw.chat.completions.create(
+                **kwargs, stream=True, stream_options={"include_usage": True}
+            ):
+                pass
+        else:
+            await raw.chat.completions.create(**kwargs)
+
+    variants = {
+        "raw": lambda: raw_call(False),
+        "adapter": lambda: plain.api.generate(msgs, [], "none", config),
+        "inspect": lambda: plain.generate(msgs),
+        "raw/stream": lambda: raw_call(True),
+        "adapter/stream": lambda: streamed.api.generate(msgs, [], "none", config),
+        "inspect/stream": lambda: streamed.generate(msgs),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for i in range(warmup + calls):
+        for name, call in variants.items():
+            start = time.perf_counter()
+            await call()
+            if i >= warmup:
+                times[name].append((time.perf_counter() - start) * 1000)
+    server.stop()
+
+    print(f"{calls} calls per variant after {warmup} warm-up, loopback server, ms per call")
+    print(f"{'variant':<16}{'median':>9}{'p95':>9}{'overhead med':>14}{'overhead p95':>14}")
+    for name, values in times.items():
+        base = times["raw/stream" if name.endswith("/stream") else "raw"]
+        med, p95 = statistics.median(values), pct(values, 0.95)
+        over_med = med - statistics.median(base)
+        over_p95 = p95 - pct(base, 0.95)
+        print(f"{name:<16}{med:>9.2f}{p95:>9.2f}{over_med:>14.2f}{over_p95:>14.2f}")
+    for mode in ("", "/stream"):
+        added = statistics.median(times[f"adapter{mode}"]) - statistics.median(times[f"raw{mode}"])
+        ratio = statistics.median(times[f"adapter{mode}"]) / statistics.median(times[f"raw{mode}"])
+        verdict = "meets" if added < TARGET_MS else "MISSES"
+        print(
+            f"adapter{mode or '/json'}: +{added:.2f} ms median over raw (x{ratio:.2f}); "
+            f"{verdict} the {TARGET_MS:.0f} ms target"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.calls, args.warmup))
