@@ -6,6 +6,8 @@ Measured, interleaved round-robin so drift hits every variant alike:
   adapter      LongCatAPI.generate() (message conversion, LongCat params, parsing, timing)
   inspect      Model.generate() (adds Inspect's model layer: retry wrapper, events, usage, cost)
 and the same three with SSE streaming. Target: adapter - raw < 5 ms (median).
+Then the cost of accumulating one long streamed answer (LongCat thinks for thousands of tokens):
+Inspect's default SDK accumulator against the adapter's linear one.
 
     .venv/bin/python bench/endpoint_overhead.py [--calls 300]
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from inspect_ai.model import ChatMessageUser, GenerateConfig, get_model
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionChunk
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "model_adapter"))
@@ -90,9 +93,42 @@ async def main(calls: int, warmup: int) -> None:
         )
 
 
+def chunk_objects(n_chunks: int) -> list[ChatCompletionChunk]:
+    """A long thinking stream: one ~4-character token per chunk, as real servers send."""
+    head = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "LongCat-2.0"}
+    delta = {"index": 0, "delta": {"reasoning_content": "tok "}, "finish_reason": None}
+    chunks = [ChatCompletionChunk.model_validate(head | {"choices": [delta]})] * n_chunks
+    end = {"index": 0, "delta": {}, "finish_reason": "stop"}
+    return chunks + [ChatCompletionChunk.model_validate(head | {"choices": [end]})]
+
+
+async def accumulation(n_chunks: int) -> None:
+    """Accumulating one long streamed answer: Inspect's default (SDK snapshot) vs the adapter's."""
+    from inspect_ai.model._openai import openai_chat_completion_stream_final
+
+    from longcat_evals.model_adapter.endpoint_stream import accumulate_stream
+
+    async def feed(items):
+        for item in items:
+            yield item
+
+    chunks = chunk_objects(n_chunks)
+    result = {}
+    for name, fn in (("sdk", openai_chat_completion_stream_final), ("adapter", accumulate_stream)):
+        start = time.perf_counter()
+        await fn(feed(chunks))
+        result[name] = time.perf_counter() - start
+    print(
+        f"accumulating a {n_chunks}-chunk stream: Inspect/SDK default {result['sdk']:.2f} s, "
+        f"adapter {result['adapter']:.2f} s (x{result['sdk'] / result['adapter']:.1f} faster)"
+    )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--stream-chunks", type=int, default=8000)
     args = parser.parse_args()
     asyncio.run(main(args.calls, args.warmup))
+    asyncio.run(accumulation(args.stream_chunks))
