@@ -74,6 +74,12 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def _agent_name(task_args: dict) -> str:
+    agent = task_args.get("agent", "default")
+    # `-T agent=null` arrives as None: Inspect reads -T values as YAML.
+    return "null" if agent is None else str(agent)
+
+
 def headline(log: EvalLog | str | Path) -> Headline:
     """Apply the scoring rule to an Inspect log (object or path)."""
     if not isinstance(log, EvalLog):
@@ -101,7 +107,7 @@ def headline(log: EvalLog | str | Path) -> Headline:
     return Headline(
         task=log.eval.task.split("/")[-1],
         model=log.eval.model,
-        agent=str(args.get("agent", "default")),
+        agent=_agent_name(args),
         samples=n,
         errors=errors,
         unscored=unscored,
