@@ -138,6 +138,30 @@ def demo(suite: str, log_dir: str, markdown: bool) -> None:
 
 
 @main.command()
+@click.option("--model", "model", default="longcat/LongCat-2.0", show_default=True)
+@click.option("--base-url", help="Endpoint base URL (default: LONGCAT_BASE_URL or Meituan's API).")
+@click.option(
+    "--prompt-tokens", default="100,2000,16000", show_default=True, help="Prompt sizes for TTFT."
+)
+def probe(model: str, base_url: str | None, prompt_tokens: str) -> None:
+    """Live check of a LongCat endpoint: reachable, thinking, a tool call, TTFT/TPOT."""
+    from longcat_evals.model_adapter.probe import probe as run_probe
+
+    if not model.startswith("longcat/"):
+        _fail(f"--model {model}: probe checks the longcat provider (use longcat/<model id>)")
+    try:
+        sizes = [int(x) for x in prompt_tokens.split(",") if x.strip()]
+    except ValueError:
+        _fail(f"--prompt-tokens {prompt_tokens!r}: expected comma-separated integers")
+    try:
+        result, healthy = run_probe(model, base_url, sizes, log=_log)
+    except Exception as e:  # e.g. no API key: one line, no traceback
+        _fail(str(e).splitlines()[0])
+    Console().print(result)
+    sys.exit(0 if healthy else 1)
+
+
+@main.command()
 @click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--markdown", is_flag=True, help="Print Markdown instead of a rich table.")
 def table(logs: tuple[str, ...], markdown: bool) -> None:
@@ -154,6 +178,131 @@ def table(logs: tuple[str, ...], markdown: bool) -> None:
         click.echo(markdown_table(rows))
     else:
         print_table(rows, console=Console())
+
+
+@main.group(name="plot")
+def plot_group() -> None:
+    """Plots of result logs."""
+
+
+@plot_group.command(name="long-context")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True))
+def plot_long_context(logs: tuple[str, ...]) -> None:
+    """NIAH heatmap, score-vs-length curves and effective context length, next to each LOG."""
+    from rich.table import Table
+
+    from longcat_evals.evals.long_context.errors import LongContextError
+    from longcat_evals.evals.long_context.plot import plot_log
+
+    paths: list[Path] = []
+    for item in logs:
+        path = Path(item)
+        paths += sorted(path.glob("*.eval")) if path.is_dir() else [path]
+    if not paths:
+        _fail(f"No .eval logs in {', '.join(logs)}")
+    table = Table(title="long-context results (0-100; effective length: score >= 85.6)")
+    for column in ("task", "model", "agent", "scores by length", "effective length"):
+        table.add_column(column)
+    written: list[str] = []
+    for path in paths:
+        try:
+            summary = plot_log(path)
+        except LongContextError as e:
+            _fail(str(e))
+        scores = ", ".join(f"{k}: {v:.1f}" for k, v in summary["scores_by_length"].items())
+        effective = summary["effective_length"]
+        if summary["control"]:
+            effective_text = "n/a (control)"
+        else:
+            effective_text = "none" if effective is None else str(effective)
+        if summary["tokenizer_approximate"]:
+            effective_text += " (approx. tokenizer)"
+        table.add_row(
+            summary["task"],
+            summary["model"],
+            summary["agent"],
+            scores,
+            effective_text,
+        )
+        written += summary["files"].values()
+    Console().print(table)
+    for name in written:
+        _log(f"wrote {name}")
+
+
+@main.group(name="validate")
+def validate_group() -> None:
+    """Check that environments are sound: the oracle scores 100 and the null agent 0."""
+
+
+@validate_group.command(name="swe")
+@click.option("--dataset", default=None, help="Local JSONL dataset (default: the built-in set).")
+@click.option(
+    "--official",
+    type=click.Choice(["verified", "multilingual", "pro"]),
+    default=None,
+    help="Validate an official dataset instead (needs its images; --revision or a local export).",
+)
+@click.option("--revision", default=None, help="Hub revision of the official dataset.")
+@click.option("--pro-checkout", default=None, help="SWE-bench Pro checkout (for --official pro).")
+@click.option("--instance-ids", default=None, help="Comma-separated instance ids.")
+@click.option("--concurrency", default=2, show_default=True, help="Instances graded at once.")
+@click.option("--test-timeout", default=1800, show_default=True, help="Seconds per test run.")
+def validate_swe(
+    dataset: str | None,
+    official: str | None,
+    revision: str | None,
+    pro_checkout: str | None,
+    instance_ids: str | None,
+    concurrency: int,
+    test_timeout: int,
+) -> None:
+    """Grade the gold patch (oracle) and the empty patch (null) of every SWE instance.
+
+    Reports instances whose gold patch fails, whose FAIL_TO_PASS tests already pass at base or
+    whose PASS_TO_PASS tests fail at base; exits 1 when any instance has a problem.
+    """
+    import asyncio
+
+    from rich.table import Table
+
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.evals.swe.dataset import load_local, load_official, select
+    from longcat_evals.evals.swe.validate import validate
+    from longcat_evals.sandboxes import engine
+
+    try:
+        engine.ensure_engine(_log)
+        if official:
+            loaded = load_official(official, dataset=dataset, revision=revision,
+                                   pro_checkout=pro_checkout)  # fmt: skip
+        else:
+            loaded = load_local(dataset) if dataset else load_local(log=_log)
+        loaded = select(loaded, instance_ids)
+    except UserFacingError as e:
+        _fail(str(e))
+    _log(f"Validating {len(loaded)} instance(s): gold patch and empty patch, fresh containers")
+
+    def done(verdict) -> None:
+        mark = "[green]ok[/]" if verdict.ok else "[red]FAIL[/]"
+        _log(f"  {mark} {verdict.instance_id}" + "".join(f"\n      {p}" for p in verdict.problems))
+
+    verdicts = asyncio.run(
+        validate(loaded, concurrency=concurrency, test_timeout_sec=test_timeout, on_done=done)
+    )
+    table = Table(title="SWE validation (oracle must resolve, null must not)")
+    for column in ("instance", "oracle", "null", "problems"):
+        table.add_column(column)
+    for v in verdicts:
+        oracle = v.oracle.outcome if v.oracle else "-"
+        null = v.null.outcome if v.null else "-"
+        table.add_row(v.instance_id, oracle, null, "; ".join(v.problems) or "none")
+    Console().print(table)
+    bad = [v.instance_id for v in verdicts if not v.ok]
+    _log(f"{len(verdicts) - len(bad)}/{len(verdicts)} instances valid")
+    if bad:
+        _log("Instances with problems: " + ", ".join(bad))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ def long_context_agent(agent: str) -> Solver:
     """`default` -> generate(); `oracle` -> the prompt parser; `null` -> nothing."""
     if agent == "default":
         return generate()
+    if agent == "mini":
+        raise LongContextError(
+            "Agent 'mini' needs a sandbox; long-context tasks take agent=default|oracle|null"
+        )
     return resolve_agent(agent, oracle=long_context_oracle())
 
 
