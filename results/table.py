@@ -37,7 +37,11 @@ def rich_table(rows: Sequence[Headline], title: str = "Results (0–100)") -> Ta
 
 
 def print_table(rows: Sequence[Headline], title: str = "Results (0–100)", console=None) -> None:
-    (console or Console()).print(rich_table(rows, title))
+    console = console or Console()
+    if not console.is_terminal:
+        # Piped into a file or CI log: never truncate names to rich's 80-column default.
+        console.width = max(console.width, 200)
+    console.print(rich_table(rows, title))
 
 
 def markdown_table(rows: Sequence[Headline]) -> str:
