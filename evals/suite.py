@@ -17,6 +17,17 @@ class SuiteEntry:
 SMOKE: list[SuiteEntry] = [
     SuiteEntry("longcat_evals/sandbox_smoke", {"agent": "oracle"}),
     SuiteEntry("longcat_evals/sandbox_smoke", {"agent": "null"}),
+    # Long-context: a small grid (4K and 16K tokens) of every family, oracle and null.
+    *[
+        SuiteEntry(f"longcat_evals/{name}", {"agent": agent, "lengths": "4k,16k", **extra})
+        for name, extra in (
+            ("niah", {"depths": "0,50,100"}),
+            ("ruler", {}),
+            ("mrcr", {}),
+            ("repo_retrieval", {}),
+        )
+        for agent in ("oracle", "null")
+    ],
 ]
 
 SUITES: dict[str, list[SuiteEntry]] = {"smoke": SMOKE}
