@@ -79,3 +79,21 @@ def test_python_toolchain_builds_and_runs_offline(base_image):
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "pytest" in (out.stdout + out.stderr)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_builds_reach_pypi_through_the_hosts_ca_bundle(tmp_path):
+    """Behind a TLS-intercepting proxy, HTTPS in a build only verifies with the host's bundle.
+
+    Python's ssl module verifies against SSL_CERT_FILE, which the base image points at the
+    host's bundle; on machines without interception this passes trivially.
+    """
+    python = images.ensure_toolchain("python")
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {python}\nRUN python3 -c \"import urllib.request; "
+        "urllib.request.urlopen('https://pypi.org/simple/six/', timeout=60)\"\n"
+    )
+    tag = images.tag_for("test-pypi", images.hash_inputs(tmp_path))
+    images.build_image(tag, tmp_path, what="pip download in a build")
+    subprocess.run(["docker", "rmi", tag], capture_output=True)
