@@ -1,0 +1,1 @@
+"""SWE-bench-style evals: Verified, Multilingual, Pro and local datasets in one schema."""

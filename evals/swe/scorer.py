@@ -1,0 +1,78 @@
+"""The SWE scorer: take the agent's diff, grade it in a fresh container, flag test edits."""
+
+from __future__ import annotations
+
+import re
+
+from inspect_ai.scorer import Score, Scorer, Target, accuracy, scorer, stderr
+from inspect_ai.solver import TaskState
+from inspect_ai.util import sandbox
+
+from longcat_evals.evals.swe.grading import grade
+from longcat_evals.evals.swe.schema import patch_files
+from longcat_evals.evals.swe.solvers import SandboxStepError, instance_of
+from longcat_evals.sandboxes.compose import SandboxLimits
+
+DIFF_TIMEOUT_SEC = 300
+# Paths that look like tests in the languages we grade (besides the test patch's own files).
+TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*\.py$|_test\.(py|go)$|"
+    r"\.(test|spec)\.[cm]?[jt]sx?$|(^|/)conftest\.py$|Test\.java$|_spec\.rb$"
+)
+
+
+def diff_command(base_commit: str) -> str:
+    # Untracked files count as the agent's changes (as in SWE-agent and the official harness
+    # inputs); `git add -A` honours .gitignore so build products stay out.
+    return (
+        "git config --global --add safe.directory '*' >/dev/null 2>&1; "
+        f"git add -A && git diff --cached --binary {base_commit}"
+    )
+
+
+def edited_test_files(diff: str, test_patch_files: list[str]) -> list[str]:
+    """Files of DIFF that the test patch touches or that look like tests."""
+    return [f for f in patch_files(diff) if f in test_patch_files or TEST_PATH.search(f)]
+
+
+@scorer(metrics=[accuracy(), stderr()])
+def swe_scorer(test_timeout_sec: int = 1800, limits: SandboxLimits | None = None) -> Scorer:
+    """1 iff every FAIL_TO_PASS and PASS_TO_PASS test passes after the agent's patch.
+
+    Args:
+        test_timeout_sec: Wall-clock limit of the instance's eval script in the grading container.
+        limits: Resource limits of the grading container.
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        instance = instance_of(state)
+        result = await sandbox().exec(
+            ["bash", "-c", diff_command(instance.base_commit)],
+            cwd=instance.workdir,
+            timeout=DIFF_TIMEOUT_SEC,
+        )
+        if not result.success:
+            raise SandboxStepError(
+                f"sample {instance.instance_id}: could not read the agent's diff: "
+                f"{result.stderr.strip()[-300:]}"
+            )
+        patch = result.stdout
+        edited = edited_test_files(patch, instance.test_files())
+        graded = await grade(instance, patch, test_timeout_sec=test_timeout_sec, limits=limits)
+        metadata = graded.as_metadata()
+        metadata.update(
+            patch_bytes=len(patch.encode()),
+            edited_test_files=edited,
+            flag_test_edit=bool(edited),
+        )
+        explanation = graded.outcome + (f": {graded.reason}" if graded.reason else "")
+        if edited:
+            explanation += f" (agent edited test files: {', '.join(edited)})"
+        return Score(
+            value=1.0 if graded.resolved else 0.0,
+            answer=patch[:20000],
+            explanation=explanation,
+            metadata=metadata,
+        )
+
+    return score

@@ -1,0 +1,243 @@
+"""The SWE tasks: `swe_bench_verified`, `swe_bench_multilingual`, `swe_bench_pro`, `swe_local`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from inspect_ai import Task, task
+from inspect_ai.solver import Solver, chain
+
+from longcat_evals.evals.agents import DEFAULT_COMMAND_TIMEOUT_SEC, resolve_agent
+from longcat_evals.evals.agents.tools import DEFAULT_MAX_OUTPUT_CHARS
+from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
+from longcat_evals.sandboxes import engine
+from longcat_evals.sandboxes.compose import SandboxLimits
+from longcat_evals.sandboxes.prebuild import require_sandbox
+from longcat_evals.tasks.swe import BUILTIN_INSTANCES
+
+if TYPE_CHECKING:
+    from longcat_evals.evals.swe.dataset import Loaded
+
+# The swebench package takes ~2 s to import; dataset/scorer load it inside the tasks so that
+# registering the tasks (every `inspect` start) stays fast.
+TASK_VERSION = 1
+DEFAULT_MESSAGE_LIMIT = 250
+DEFAULT_TEST_TIMEOUT_SEC = 1800
+
+
+def _agent(agent: str | None, command_timeout_sec: int, max_output_chars: int) -> Solver:
+    options = {}
+    if agent in ("default", "mini"):
+        options = {"command_timeout_sec": command_timeout_sec, "max_output_chars": max_output_chars}
+    return resolve_agent(agent, oracle=swe_oracle(), **options)
+
+
+def _task(
+    name: str,
+    loaded: list[Loaded],
+    *,
+    instance_ids: str | list[str] | None,
+    limit: int | None,
+    shuffle: bool,
+    seed: int,
+    agent: str | None,
+    command_timeout_sec: int,
+    max_output_chars: int,
+    test_timeout_sec: int,
+    message_limit: int,
+    cpus: float,
+    memory_mb: int,
+) -> Task:
+    from longcat_evals.evals.swe.dataset import select, to_samples
+    from longcat_evals.evals.swe.scorer import swe_scorer
+
+    limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=4096)
+    chosen = select(loaded, instance_ids, limit, shuffle, seed)
+    return Task(
+        dataset=to_samples(chosen, name, limits),
+        solver=chain(
+            require_sandbox(),
+            hide_future(),
+            _agent(agent, command_timeout_sec, max_output_chars),
+        ),
+        scorer=swe_scorer(test_timeout_sec=test_timeout_sec, limits=limits),
+        message_limit=message_limit,
+        fail_on_error=False,
+        version=TASK_VERSION,
+        name=name,
+    )
+
+
+@task
+def swe_local(
+    dataset: str = str(BUILTIN_INSTANCES),
+    instance_ids: str | list[str] | None = None,
+    limit: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    agent: str | None = "default",
+    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    message_limit: int = DEFAULT_MESSAGE_LIMIT,
+    cpus: float = 1.0,
+    memory_mb: int = 4096,
+) -> Task:
+    """A local SWE dataset (default: the built-in offline set), images built offline.
+
+    Args:
+        dataset: JSONL file of instances (repo as a git bundle or path, environment recipe).
+        instance_ids: Only these instances (comma-separated or a list).
+        limit: At most this many instances (after shuffling).
+        shuffle: Shuffle the instances (seeded by `seed`).
+        seed: Seed of the shuffle.
+        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
+        command_timeout_sec: Wall-clock limit of one agent command.
+        max_output_chars: Agent command output is truncated in the middle past this.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container.
+        message_limit: Messages per sample before the agent is stopped.
+        cpus: CPU limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's and the grading container.
+    """
+    from longcat_evals.evals.swe.dataset import load_local
+
+    engine.ensure_engine()
+    return _task(
+        "swe_local", load_local(dataset), instance_ids=instance_ids, limit=limit,
+        shuffle=shuffle, seed=seed, agent=agent, command_timeout_sec=command_timeout_sec,
+        max_output_chars=max_output_chars, test_timeout_sec=test_timeout_sec,
+        message_limit=message_limit, cpus=cpus, memory_mb=memory_mb,
+    )  # fmt: skip
+
+
+def _official(kind: str, name: str, pro_checkout: str | None = None, **kwargs) -> Task:
+    from longcat_evals.evals.swe.dataset import load_official
+
+    engine.ensure_engine()
+    loaded = load_official(
+        kind,
+        dataset=kwargs.pop("dataset"),
+        revision=kwargs.pop("revision"),
+        split=kwargs.pop("split"),
+        pro_checkout=pro_checkout,
+    )
+    return _task(name, loaded, **kwargs)
+
+
+@task
+def swe_bench_verified(
+    revision: str | None = None,
+    dataset: str | None = None,
+    split: str | None = None,
+    instance_ids: str | list[str] | None = None,
+    limit: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    agent: str | None = "default",
+    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    message_limit: int = DEFAULT_MESSAGE_LIMIT,
+    cpus: float = 2.0,
+    memory_mb: int = 8192,
+) -> Task:
+    """SWE-bench Verified (500 Python instances) on the official per-instance images.
+
+    Args:
+        revision: Hub commit of SWE-bench/SWE-bench_Verified to pin (rows in swebench 5.x layout).
+        dataset: A local .jsonl/.parquet export instead of the hub (or another hub id).
+        split: Dataset split (default `test`).
+        instance_ids: Only these instances (comma-separated or a list).
+        limit: At most this many instances (after shuffling).
+        shuffle: Shuffle the instances (seeded by `seed`).
+        seed: Seed of the shuffle.
+        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
+        command_timeout_sec: Wall-clock limit of one agent command.
+        max_output_chars: Agent command output is truncated in the middle past this.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container.
+        message_limit: Messages per sample before the agent is stopped.
+        cpus: CPU limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's and the grading container.
+    """
+    args = {k: v for k, v in locals().items()}
+    return _official("verified", "swe_bench_verified", **args)
+
+
+@task
+def swe_bench_multilingual(
+    revision: str | None = None,
+    dataset: str | None = None,
+    split: str | None = None,
+    instance_ids: str | list[str] | None = None,
+    limit: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    agent: str | None = "default",
+    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    message_limit: int = DEFAULT_MESSAGE_LIMIT,
+    cpus: float = 2.0,
+    memory_mb: int = 8192,
+) -> Task:
+    """SWE-bench Multilingual (9 languages) on the official per-instance images.
+
+    Args:
+        revision: Hub commit of SWE-bench/SWE-bench_Multilingual to pin (swebench 5.x rows).
+        dataset: A local .jsonl/.parquet export instead of the hub (or another hub id).
+        split: Dataset split (default `test`).
+        instance_ids: Only these instances (comma-separated or a list).
+        limit: At most this many instances (after shuffling).
+        shuffle: Shuffle the instances (seeded by `seed`).
+        seed: Seed of the shuffle.
+        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
+        command_timeout_sec: Wall-clock limit of one agent command.
+        max_output_chars: Agent command output is truncated in the middle past this.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container.
+        message_limit: Messages per sample before the agent is stopped.
+        cpus: CPU limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's and the grading container.
+    """
+    args = {k: v for k, v in locals().items()}
+    return _official("multilingual", "swe_bench_multilingual", **args)
+
+
+@task
+def swe_bench_pro(
+    pro_checkout: str | None = None,
+    revision: str | None = None,
+    dataset: str | None = None,
+    split: str | None = None,
+    instance_ids: str | list[str] | None = None,
+    limit: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    agent: str | None = "default",
+    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    message_limit: int = DEFAULT_MESSAGE_LIMIT,
+    cpus: float = 2.0,
+    memory_mb: int = 8192,
+) -> Task:
+    """SWE-bench Pro (public set) on its Docker Hub images, graded by its run scripts.
+
+    Args:
+        pro_checkout: Path to a clone of scaleapi/SWE-bench_Pro-os (run_scripts/, dockerfiles/).
+        revision: Hub commit of ScaleAI/SWE-bench_Pro to pin.
+        dataset: A local .jsonl/.parquet export instead of the hub (or another hub id).
+        split: Dataset split (default `test`).
+        instance_ids: Only these instances (comma-separated or a list).
+        limit: At most this many instances (after shuffling).
+        shuffle: Shuffle the instances (seeded by `seed`).
+        seed: Seed of the shuffle.
+        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
+        command_timeout_sec: Wall-clock limit of one agent command.
+        max_output_chars: Agent command output is truncated in the middle past this.
+        test_timeout_sec: Wall-clock limit of the entry script in the grading container.
+        message_limit: Messages per sample before the agent is stopped.
+        cpus: CPU limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's and the grading container.
+    """
+    args = {k: v for k, v in locals().items()}
+    return _official("pro", "swe_bench_pro", **args)
