@@ -21,7 +21,8 @@ from longcat_evals.evals.long_context.haystack import Unit
 from longcat_evals.evals.long_context.tokenizer import LoadedTokenizer
 
 TOLERANCE_TOKENS = 32
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
+WORD_SLACK = 8
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,26 @@ class Built:
 
 
 def _cut(tok: LoadedTokenizer, text: str, budget: int) -> Unit | None:
-    """The longest word-boundary prefix of TEXT (+ newline) with at most BUDGET tokens."""
+    """The longest prefix of TEXT (+ newline) with at most BUDGET tokens, counted exactly.
+
+    Prefer a word boundary (a token that starts at, or just after, a space following a letter
+    or digit) within WORD_SLACK tokens of the budget; else any token boundary (long uuids and
+    code have few spaces).
+    """
     body = text.rstrip("\n")
-    enc = tok.encode(body)
-    starts = [s for s, _ in enc.offsets]
-    # Largest k < budget whose token starts at a space that follows a letter or digit.
-    for k in range(min(budget - 1, len(starts) - 1), 0, -1):
-        s = starts[k]
-        if 0 < s < len(body) and body[s] == " " and body[s - 1].isalnum():
-            piece = body[:s] + "\n"
+    starts = [s for s, _ in tok.encode(body).offsets]
+    top = min(budget - 1, len(starts) - 1)
+    for word_only in (True, False):
+        for k in range(top, max(0, top - WORD_SLACK) if word_only else 0, -1):
+            s = starts[k]
+            if word_only:
+                if 1 < s < len(body) and body[s] != " " and body[s - 1] == " ":
+                    s -= 1
+                if not (0 < s < len(body) and body[s] == " " and body[s - 1].isalnum()):
+                    continue
+            piece = body[:s].rstrip() + "\n"
             n = tok.count(piece)
-            if n <= budget:
+            if 0 < s and n <= budget:
                 return Unit(piece, n)
     return None
 
@@ -127,8 +137,10 @@ def build(
             return _measure(
                 enc, prompt, target_tokens, inserts, insert_chars, ctx_start, ctx_end, attempt
             )
-        # A seam merged differently than counted: aim for the middle of the tolerance band.
-        budget -= n - (target_tokens - TOLERANCE_TOKENS // 2)
+        # Seams merged differently than counted (a foreign pre-tokenizer): the error grows with
+        # the number of units, so rescale the filler budget towards the middle of the band.
+        aim = target_tokens - TOLERANCE_TOKENS // 2 - fixed
+        budget = max(0, round(budget * aim / max(1, n - fixed)))
     raise LongContextError(
         f"Could not size a prompt to {target_tokens} tokens with tokenizer {tok.name} "
         f"(last attempt: {n}); its pre-tokenizer merges across line seams"

@@ -10,6 +10,7 @@ needs SQuAD/HotpotQA, which cannot be shipped here: not included.
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections import Counter
@@ -222,7 +223,7 @@ def _aggregation(tok, cfg, name, length, seed, rng) -> Sample:
     question += ANSWER_HINT.format(what="words")
     units = count_units(tok, lines)
     sample = _sample(
-        tok, cfg, name, length, seed, prefix, question, lambda: iter(units), [], [], {}
+        tok, cfg, name, length, seed, prefix, question, lambda: itertools.cycle(units), [], [], {}
     )
     # The answer is what the prompt holds: count the words that made it in (the list is cut).
     region = sample.input[len(prefix) : sample.input.rindex("\n" + question)]
