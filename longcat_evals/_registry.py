@@ -23,3 +23,12 @@ def longcat():
     from longcat_evals.model_adapter.longcat import LongCatAPI
 
     return LongCatAPI
+
+
+@modelapi(name="longcat-local")
+def longcat_local():
+    """The PyTorch reference of the LongCat-2.0 architecture: `longcat-local/tiny` or
+    `longcat-local/<checkpoint dir>` (needs the `local` extra: torch, safetensors, transformers)."""
+    from longcat_evals.model_adapter.reference.provider import LongcatLocalAPI
+
+    return LongcatLocalAPI
