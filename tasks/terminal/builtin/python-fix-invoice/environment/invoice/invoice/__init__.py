@@ -1,0 +1,3 @@
+from invoice.totals import Line, invoice_total
+
+__all__ = ["Line", "invoice_total"]
