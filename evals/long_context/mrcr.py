@@ -17,9 +17,10 @@ from inspect_ai.dataset import Sample
 from longcat_evals.evals.long_context.config import GridConfig
 from longcat_evals.evals.long_context.context import Insert
 from longcat_evals.evals.long_context.haystack import (
+    Unit,
     essay_lines,
-    generated_stream,
     rng_for,
+    unit_counts,
     vocabulary,
 )
 from longcat_evals.evals.long_context.samples import sized_sample
@@ -83,15 +84,24 @@ def mrcr_samples(
 
                 def factory(h=h, fmt=fmt, topic=topic, topics=topics):
                     r = random.Random(h)
-
-                    def make() -> str:
+                    lines = essay_lines()
+                    line_tokens = unit_counts(tok, "essay", lines)
+                    headers: dict[tuple[str, str], int] = {}
+                    while True:
                         # Near-identical requests: same format or same topic, never both.
-                        while True:
-                            f, t = r.choice(FORMATS), r.choice(topics)
-                            if (f, t) != (fmt, topic):
-                                return REQUEST.format(fmt=_a(f), topic=t) + _response(r)
-
-                    return generated_stream(tok, make, batch=64)
+                        f, t = r.choice(FORMATS), r.choice(topics)
+                        if (f, t) == (fmt, topic):
+                            continue
+                        head = REQUEST.format(fmt=_a(f), topic=t)
+                        if (f, t) not in headers:
+                            headers[(f, t)] = tok.count(head)
+                        # Counts add up from cached line counts: no encode of the filler.
+                        start, size = r.randrange(len(lines)), r.randint(3, 7)
+                        picked = [(start + i) % len(lines) for i in range(size)]
+                        yield Unit(
+                            head + "".join(lines[i] for i in picked),
+                            headers[(f, t)] + sum(line_tokens[i] for i in picked),
+                        )
 
                 target = code + answers[index].rstrip("\n")
                 question = QUESTION.format(ordinal=ORDINALS[index], fmt=fmt, topic=topic, code=code)
