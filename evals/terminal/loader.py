@@ -206,6 +206,7 @@ def _load_tb1(path: Path) -> TerminalTask:
 
 def load_task(path: Path) -> TerminalTask:
     """Load one task directory (format detected from task.toml / task.yaml)."""
+    path = Path(path).resolve()
     kind = task_format(path)
     if kind is None:
         raise TaskLoadError(path.name, "task.toml", "missing (and no task.yaml either)")

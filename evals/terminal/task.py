@@ -19,6 +19,7 @@ from longcat_evals.evals.terminal.spec import TerminalTask
 from longcat_evals.evals.terminal.verify import terminal_verifier
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import docker_sandbox
+from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY, prebuild, require_sandbox
 
 BUILTIN_SUITE = Path(longcat_evals.tasks.__file__).parent / "terminal" / "builtin"
@@ -54,7 +55,14 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
     built: dict = {}
 
     def build() -> str:
-        built["env"] = environment.prepare(task, resolver, offline, _log)
+        try:
+            built["env"] = environment.prepare(task, resolver, offline, _log)
+        except SandboxSetupError:
+            raise
+        except Exception as e:  # any surprise in one task's set-up errors that sample only
+            raise SandboxSetupError(
+                f"terminal task '{task.id}': environment set-up failed: {type(e).__name__}: {e}"
+            ) from e
         return built["env"].image
 
     image, error = prebuild(build, lambda: images.ensure_base(log=_log))
