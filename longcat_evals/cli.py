@@ -137,6 +137,25 @@ def demo(suite: str, log_dir: str, markdown: bool) -> None:
         click.echo(markdown_table(rows))
 
 
+@main.command(name="probe-lsa")
+@click.option("--model", default="tiny", show_default=True, help="`tiny` or a checkpoint dir.")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False), help="Long text file.")
+@click.option("--lengths", default="64,128,256,512,1024", show_default=True)
+@click.option("--queries", default=16, show_default=True, help="Last positions probed per length.")
+@click.option("--plot", "plot_path", default="probe_lsa.png", show_default=True, type=click.Path())
+@click.option("--json", "json_path", type=click.Path(), help="Also write the figures as JSON.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the tiny model's weights.")
+def probe_lsa(model, input_path, lengths, queries, plot_path, json_path, seed) -> None:
+    """LSA mechanics: dense attention mass kept by the top-k, and CLI reuse vs a fresh pass."""
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.model_adapter.reference.cli_probe import run_probe_lsa
+
+    try:
+        run_probe_lsa(model, input_path, lengths, queries, plot_path, json_path, seed, _log)
+    except (UserFacingError, ValueError, OSError) as e:
+        _fail(str(e).splitlines()[0])
+
+
 @main.command()
 @click.option("--model", "model", default="longcat/LongCat-2.0", show_default=True)
 @click.option("--base-url", help="Endpoint base URL (default: LONGCAT_BASE_URL or Meituan's API).")
