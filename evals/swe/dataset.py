@@ -15,6 +15,7 @@ from pathlib import Path
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
+from longcat_evals.errors import UserFacingError
 from longcat_evals.evals.swe.adapters import (
     from_local_row,
     from_pro_row,
@@ -25,7 +26,6 @@ from longcat_evals.evals.swe.environment import ensure_local_image
 from longcat_evals.evals.swe.schema import InstanceError, SweInstance
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
-from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
@@ -67,7 +67,7 @@ def load_local(path: str | Path = BUILTIN_INSTANCES, build: bool = True, log=pri
             instance, source = from_local_row(row, path.parent, f"{path.name}:{lineno}")
             if build:
                 instance.image = ensure_local_image(instance, source, log=log)
-        except SandboxSetupError as e:  # InstanceError and image build errors alike
+        except UserFacingError as e:  # InstanceError and image build errors alike
             loaded.append(LoadFailure(iid, str(e)))
             continue
         loaded.append(instance)

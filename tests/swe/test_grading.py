@@ -1,0 +1,130 @@
+"""End to end in real containers: oracle 100 and null 0 over the whole built-in set, grading
+outcomes (patch that does not apply, infrastructure failure), test-edit flags, bad rows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from inspect_ai import Task
+from inspect_ai import eval as inspect_eval
+from inspect_ai.solver import Generate, TaskState, chain, solver
+from inspect_ai.util import sandbox
+
+from longcat_evals.evals.swe.dataset import select, to_samples
+from longcat_evals.evals.swe.grading import GradingInfraError, grade
+from longcat_evals.evals.swe.scorer import swe_scorer
+from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
+from longcat_evals.evals.swe.task import swe_local
+from longcat_evals.results.scoring import headline
+from longcat_evals.sandboxes.compose import SandboxLimits
+from longcat_evals.tasks.swe import BUILTIN_INSTANCES
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def _run(task: Task, tmp_path):
+    log = inspect_eval(
+        task, model="mockllm/model", log_dir=str(tmp_path), display="none", max_samples=4
+    )[0]
+    return log, {s.id: s for s in log.samples}
+
+
+@pytest.mark.parametrize("agent", ["oracle", "null"])
+def test_builtin_dataset_oracle_100_null_0(agent, builtin, tmp_path):
+    log, samples = _run(swe_local(agent=agent), tmp_path)
+    row = headline(log)
+    assert row.samples == len(builtin) >= 8 and row.errors == 0 and row.unscored == 0
+    assert row.score == (100.0 if agent == "oracle" else 0.0)
+    for iid, sample in samples.items():
+        instance = builtin[iid]
+        score = next(iter(sample.scores.values()))
+        report = score.metadata["tests_status"]
+        assert score.metadata["flag_test_edit"] is False
+        assert report["PASS_TO_PASS"]["success"] == instance.PASS_TO_PASS, iid
+        if agent == "oracle":
+            assert score.metadata["outcome"] == "resolved"
+            assert report["FAIL_TO_PASS"]["success"] == instance.FAIL_TO_PASS, iid
+        else:
+            # Live logs: at base every FAIL_TO_PASS test is parsed as failing.
+            assert score.metadata["outcome"] == "unresolved"
+            assert report["FAIL_TO_PASS"]["failure"] == instance.FAIL_TO_PASS, iid
+            assert all(score.metadata["status_map"][t] == "FAILED" for t in instance.FAIL_TO_PASS)
+
+
+def test_patch_that_does_not_apply_scores_zero_with_reason(builtin):
+    instance = builtin["longcat__timefmt-7"]
+    bad = instance.patch.replace("_PART = re.compile", "_NOT_THERE = re.compile", 1)
+    result = asyncio.run(grade(instance, bad))
+    assert not result.resolved and result.outcome == "patch_failed"
+    assert "Patch Apply Failed" in result.reason and "parse.py" in result.reason
+
+
+def test_broken_patch_is_wrong_not_infra(builtin):
+    # A patch that breaks compilation: the tests never report results -> 0, not an error.
+    instance = builtin["longcat__lru-9"]
+    breaking = instance.patch.replace("return\n", "return oops\n", 1)
+    result = asyncio.run(grade(instance, breaking))
+    assert not result.resolved and result.outcome in ("no_test_results", "unresolved")
+
+
+def test_missing_image_is_an_infrastructure_error(builtin):
+    instance = builtin["longcat__timefmt-7"].model_copy(update={"image": "longcat-evals/nope:0"})
+    with pytest.raises(GradingInfraError, match="could not start a grading container"):
+        asyncio.run(grade(instance, ""))
+
+
+@solver
+def edit_tests_instead():
+    """A cheating agent: deletes the failing tests' file content instead of fixing the code."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        await sandbox().exec(["bash", "-c", "echo '# gone' > tests/test_parser.py"])
+        return state
+
+    return solve
+
+
+@solver
+def fix_and_touch_tests():
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        await sandbox().exec(["bash", "-c", "echo '# note' >> tests/test_coerce.py"])
+        return state
+
+    return solve
+
+
+def test_test_edits_are_flagged_and_do_not_help(builtin, tmp_path):
+    chosen = select(list(builtin.values()), "longcat__inikit-12")
+    limits = SandboxLimits(memory_mb=2048)
+    agents = ((edit_tests_instead(), 0.0), (chain(swe_oracle(), fix_and_touch_tests()), 1.0))
+    for agent, expected in agents:
+        task = Task(
+            dataset=to_samples(chosen, "swe_flag", limits),
+            solver=chain(hide_future(), agent),
+            scorer=swe_scorer(limits=limits),
+        )
+        _, samples = _run(task, tmp_path)
+        score = next(iter(samples["longcat__inikit-12"].scores.values()))
+        assert score.value == expected
+        assert score.metadata["flag_test_edit"] is True
+        edited = score.metadata["edited_test_files"]
+        assert edited in (["tests/test_parser.py"], ["tests/test_coerce.py"])
+
+
+def test_one_bad_row_does_not_stop_the_run(tmp_path):
+    lines = BUILTIN_INSTANCES.read_text().splitlines()
+    good = json.loads(lines[1])
+    env = good["environment"]
+    env["repo_source"] = str(BUILTIN_INSTANCES.parent / env["repo_source"])
+    bad = dict(good, instance_id="bad__row-1", language="cobol")
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    log, samples = _run(swe_local(dataset=str(path), agent="null"), tmp_path)
+    assert samples[good["instance_id"]].error is None
+    assert next(iter(samples[good["instance_id"]].scores.values())).value == 0.0
+    error = samples["bad__row-1"].error
+    assert error is not None and "bad__row-1" in error.message and "language" in error.message
+    row = headline(log)
+    assert row.samples == 2 and row.errors == 1
