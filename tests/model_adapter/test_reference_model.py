@@ -155,3 +155,36 @@ def test_hierarchical_index_is_off_by_default_and_runs_when_on():
     assert torch.isfinite(out).all() and (out - dense).abs().max().item() > 1e-4
     short = _tokens(60)  # within the budget HI is not used: exactly dense again
     assert (model(short).logits - model(short, dense=True).logits).abs().max().item() <= 1e-5
+
+
+class _LargestTensor:
+    """Records the element count of the largest tensor any aten op produces."""
+
+    def __new__(cls):
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        class Mode(TorchDispatchMode):
+            largest = 0
+
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                out = func(*args, **(kwargs or {}))
+                for t in out if isinstance(out, (tuple, list)) else [out]:
+                    if isinstance(t, torch.Tensor):
+                        self.largest = max(self.largest, t.numel())
+                return out
+
+        return Mode()
+
+
+@torch.no_grad()
+def test_memory_grows_linearly_with_context(model):
+    """No L x L tensor on the sparse path: the indexer scores a chunk of queries at a time and
+    attention gathers index_topk latents per query."""
+    largest = {}
+    for length in (384, 768):
+        cache = model.new_cache()
+        with _LargestTensor() as mode:
+            model.model(_tokens(length), cache)  # the layers (the lm_head is L x vocab anyway)
+        largest[length] = mode.largest
+    assert largest[768] <= 2.1 * largest[384]
+    assert largest[768] < 768 * 768  # the biggest is chunk x index heads x L

@@ -21,53 +21,7 @@ from longcat_evals.model_adapter.reference.modeling import (  # noqa: E402
     ngram_ids,
     rope_cos_sin,
 )
-
-
-def _hf_longcat(model: LongcatForCausalLM):
-    """transformers' LongcatFlashForCausalLM with our weights. Names line up one to one except
-    the experts, which transformers fuses into gate_up_proj [E+Z, 2I, H] / down_proj [E, H, I]."""
-    from transformers import LongcatFlashConfig, LongcatFlashForCausalLM
-
-    c = model.config
-    yarn = {k: v for k, v in c.rope_parameters.items() if k not in ("type", "rope_type")}
-    hf_config = LongcatFlashConfig(
-        vocab_size=c.vocab_size,
-        hidden_size=c.hidden_size,
-        num_layers=c.num_layers,
-        num_attention_heads=c.num_attention_heads,
-        ffn_hidden_size=c.ffn_hidden_size,
-        q_lora_rank=c.q_lora_rank,
-        kv_lora_rank=c.kv_lora_rank,
-        qk_nope_head_dim=c.qk_nope_head_dim,
-        qk_rope_head_dim=c.qk_rope_head_dim,
-        head_dim=c.qk_rope_head_dim,
-        v_head_dim=c.v_head_dim,
-        moe_topk=c.moe_topk,
-        n_routed_experts=c.n_routed_experts,
-        zero_expert_num=c.zero_expert_num,
-        expert_ffn_hidden_size=c.expert_ffn_hidden_size,
-        routed_scaling_factor=c.routed_scaling_factor,
-        rms_norm_eps=c.rms_norm_eps,
-        max_position_embeddings=c.max_position_embeddings,
-        rope_parameters=dict(yarn, rope_type="yarn", rope_theta=c.rope_theta),
-    )
-    hf = LongcatFlashForCausalLM._from_config(
-        hf_config, attn_implementation="eager", dtype=torch.float32
-    ).eval()
-    state = {k: v for k, v in model.state_dict().items() if ".mlp.experts." not in k}
-    for i, layer in enumerate(model.model.layers):
-        experts = layer.mlp.experts
-        gate_up = torch.zeros_like(hf.model.layers[i].mlp.experts.gate_up_proj)
-        gate_up[: c.n_routed_experts] = torch.stack(
-            [torch.cat((e.gate_proj.weight, e.up_proj.weight)) for e in experts]
-        )
-        state[f"model.layers.{i}.mlp.experts.gate_up_proj"] = gate_up
-        state[f"model.layers.{i}.mlp.experts.down_proj"] = torch.stack(
-            [e.down_proj.weight for e in experts]
-        )
-    missing, unexpected = hf.load_state_dict(state, strict=False)
-    assert not missing and not unexpected, (missing, unexpected)
-    return hf
+from longcat_evals.model_adapter.reference.peers import transformers_longcat_flash  # noqa: E402
 
 
 @torch.no_grad()
@@ -86,7 +40,7 @@ def test_logits_equal_transformers_longcat_flash_with_indexer_and_ngram_off():
             p.normal_(1.0, 0.1)
         if "e_score_correction_bias" in name:
             p.normal_(0.0, 0.02)
-    hf = _hf_longcat(model)
+    hf = transformers_longcat_flash(model)
     tokens = torch.randint(
         3, config.vocab_size, (2, 48), generator=torch.Generator().manual_seed(1)
     )
