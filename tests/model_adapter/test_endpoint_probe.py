@@ -1,0 +1,71 @@
+"""`longcat-evals probe` against the loopback LongCat-format server (in-process CLI)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from longcat_evals.cli import main
+
+from .longcat_fake_server import FakeLongCat, Reply, message
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("LONGCAT_API_KEY", "sk-probe-key")
+
+
+def test_probe_all_checks_pass():
+    with FakeLongCat(api_key="sk-probe-key") as server:
+        server.push(
+            Reply(message=message("51", reasoning="17*3 = 51")),
+            Reply(message=message("51")),
+            Reply(message=message("", tool_calls=[("get_weather", {"city": "Paris"})])),
+            Reply(message=message("It is 18 C and sunny in Paris.")),
+        )
+        server.default = Reply(message=message("A fox jumps over a dog by a river. " * 2))
+        result = CliRunner().invoke(
+            main, ["probe", "--base-url", server.base_url, "--prompt-tokens", "100,1000"]
+        )
+        bodies = server.completions()
+    assert result.exit_code == 0, result.output
+    for check in ("reachable", "thinking on", "thinking off", "tool call round trip"):
+        assert check in result.output
+    assert "latency @ ~1000 tokens" in result.output and "TTFT" in result.output
+    assert bodies[0]["thinking"] == {"type": "enabled"}
+    assert bodies[1]["thinking"] == {"type": "disabled"}
+    assert bodies[3]["messages"][-1] == {
+        "role": "tool",
+        "content": "18 C, sunny",
+        "tool_call_id": "call_srv_0",
+    }
+    assert all(b["stream"] for b in bodies[4:]) and len(bodies) == 7  # warm-up + 2 sizes
+    assert len(bodies[6]["messages"][0]["content"]) > 5 * len(bodies[5]["messages"][0]["content"])
+
+
+def test_probe_reports_failed_checks_and_exits_nonzero():
+    with FakeLongCat(api_key="sk-probe-key") as server:
+        server.push(Reply(message=message("51")))  # thinking on, but no reasoning came back
+        result = CliRunner().invoke(
+            main, ["probe", "--base-url", server.base_url, "--prompt-tokens", "50"]
+        )
+    assert result.exit_code == 1
+    assert "thinking on" in result.output and "no" in result.output
+
+
+def test_probe_stops_on_quota():
+    with FakeLongCat(api_key="sk-probe-key") as server:
+        server.push(Reply(status=402))
+        result = CliRunner().invoke(main, ["probe", "--base-url", server.base_url])
+        assert len(server.completions()) == 1
+    assert result.exit_code == 1
+    assert "quota exhausted" in result.output
+    assert "latency" not in result.output
+
+
+def test_probe_unreachable_endpoint():
+    result = CliRunner().invoke(
+        main, ["probe", "--base-url", "http://127.0.0.1:9/v1", "--prompt-tokens", "50"]
+    )
+    assert result.exit_code == 1
+    assert "APIConnectionError" in result.output
