@@ -1,0 +1,101 @@
+"""End to end in real containers: the built-in suite (oracle 100, null 0) and the fixture dirs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from inspect_ai import eval as inspect_eval
+
+from longcat_evals.evals.terminal.loader import load_all
+from longcat_evals.evals.terminal.task import BUILTIN_SUITE, terminal_bench
+from longcat_evals.results.scoring import headline
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def _run(tmp_path, **task_args):
+    [log] = inspect_eval(
+        terminal_bench(**task_args),
+        model="mockllm/model",
+        max_samples=4,
+        log_dir=str(tmp_path),
+        display="none",
+    )
+    assert log.status == "success", log.error
+    return log, {sample.id: sample for sample in log.samples}
+
+
+def _value(sample):
+    return next(iter(sample.scores.values())).value if sample.scores else None
+
+
+@pytest.mark.parametrize("agent, expected", [("oracle", 1.0), ("null", 0.0)])
+def test_builtin_suite_oracle_and_null(docker_engine, tmp_path, agent, expected):
+    log, samples = _run(tmp_path, agent=agent)
+    ids = {task.id for task in load_all(BUILTIN_SUITE)[0]}
+    assert set(samples) == ids
+    wrong = {
+        i: (
+            _value(s),
+            s.error and s.error.message,
+            next(iter(s.scores.values())).explanation if s.scores else None,
+        )
+        for i, s in samples.items()
+        if _value(s) != expected
+    }
+    assert not wrong
+    row = headline(log)
+    assert (row.score, row.errors, row.unscored) == (100.0 * expected, 0, 0)
+    for sample in samples.values():  # every built-in task builds FROM a mapped stand-in
+        assert sample.metadata["image_substitutions"], sample.id
+
+
+def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
+    """Third-party-style dirs evaluated unedited: outcomes kept apart, substitutions recorded."""
+    log, samples = _run(tmp_path, agent="oracle", path=str(FIXTURES), network=False)
+    assert _value(samples["hello-harbor"]) == 1.0  # Harbor: reward.txt, verifier/solution env
+    assert _value(samples["tb1-count-words"]) == 1.0  # 1.x: pytest report, solution.yaml
+    assert _value(samples["tb1-two-services"]) == 1.0  # 1.x compose: two services, private net
+    hello = samples["hello-harbor"].metadata
+    assert hello["image_substitutions"][0]["from"] == "python:3.12-slim"
+    assert hello["baked_installs"] == ["apt-get install -y procps", "pip install pytest==8.3.4"]
+    assert hello["workdir"] == "/app" and hello["offline"] is True
+    network = samples["needs-network"]
+    assert math.isnan(_value(network))
+    explanation = next(iter(network.scores.values())).explanation
+    assert explanation.startswith("needs network: the test script runs `curl -LsSf")
+    broken = samples["broken-build"]
+    assert broken.error is not None and not broken.scores
+    assert "docker build of terminal task 'broken-build'" in broken.error.message
+    assert "returned a non-zero code: 3" in broken.error.message
+    row = headline(log)
+    assert (row.samples, row.errors, row.unscored, round(row.score, 1)) == (5, 1, 1, 60.0)
+
+
+def test_fixture_null_and_load_error_sample(docker_engine, tmp_path):
+    import shutil
+
+    for name in ("hello-harbor", "tb1-count-words"):
+        shutil.copytree(FIXTURES / name, tmp_path / "tasks" / name)
+    (tmp_path / "tasks" / "bad").mkdir()
+    (tmp_path / "tasks" / "bad" / "task.toml").write_text("[agent\n")
+    log, samples = _run(tmp_path, agent="null", path=str(tmp_path / "tasks"), network=False)
+    assert _value(samples["hello-harbor"]) == 0.0
+    assert _value(samples["tb1-count-words"]) == 0.0
+    assert samples["bad"].error.message.startswith(
+        "sample bad: terminal task 'bad': task.toml: invalid TOML"
+    )
+
+
+def test_missing_solution_errors_only_that_sample(docker_engine, tmp_path):
+    import shutil
+
+    shutil.copytree(FIXTURES / "hello-harbor", tmp_path / "t" / "hello-harbor")
+    shutil.rmtree(tmp_path / "t" / "hello-harbor" / "solution")
+    log, samples = _run(tmp_path, agent="oracle", path=str(tmp_path / "t"), network=False)
+    assert "solution/solve.sh: missing, so the oracle agent cannot run" in (
+        samples["hello-harbor"].error.message
+    )
