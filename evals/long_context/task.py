@@ -36,7 +36,10 @@ def long_context_agent(agent: str) -> Solver:
         raise LongContextError(
             "Agent 'mini' needs a sandbox; long-context tasks take agent=default|oracle|null"
         )
-    return resolve_agent(agent, oracle=long_context_oracle())
+    try:
+        return resolve_agent(agent, oracle=long_context_oracle())
+    except ValueError as e:
+        raise LongContextError(f"{e}; long-context tasks take agent=default|oracle|null") from e
 
 
 def _task(name: str, cfg: GridConfig, tokenizer, agent: str, scorer: Scorer, build) -> Task:
