@@ -127,9 +127,14 @@ def test_thinking_disabled_and_max_tokens_clamped(server, tmp_path, caplog):
     assert "clamped to 131072" in caplog.text
 
 
-def test_api_key_never_in_log(server, tmp_path):
+@pytest.mark.parametrize("key_from", ["env", "model_args"])
+def test_api_key_never_in_log(server, tmp_path, monkeypatch, key_from):
     server.push(Reply(status=500), Reply(message=message("3")))
-    log = run_eval(tool_task(), server.base_url, tmp_path)
+    extra = {}
+    if key_from == "model_args":
+        monkeypatch.delenv("LONGCAT_API_KEY")
+        extra["api_key"] = "sk-test-SECRET-4242"
+    log = run_eval(tool_task(), server.base_url, tmp_path, **extra)
     assert log.status == "success"
     # the key did reach the server, and appears nowhere in the log file
     headers = {k.lower(): v for k, v in server.requests[0]["headers"].items()}
