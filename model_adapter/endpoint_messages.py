@@ -27,6 +27,7 @@ from inspect_ai.tool import ToolCall, ToolInfo
 from longcat_evals.model_adapter.tool_text import (
     CALL_OPEN,
     THINK_CLOSE,
+    THINK_OPEN,
     ParsedToolCall,
     parse_assistant_text,
 )
@@ -60,14 +61,18 @@ def _as_dict(arguments: str) -> dict[str, Any]:
 
 
 def has_raw_markup(text: str | None) -> bool:
-    return bool(text) and (CALL_OPEN in text or THINK_CLOSE in text)
+    return bool(text) and any(tag in text for tag in (CALL_OPEN, THINK_OPEN, THINK_CLOSE))
 
 
 def raw_text_choice(
-    choice: ChatCompletionChoice, raw: str, tools: list[ToolInfo]
+    choice: ChatCompletionChoice, raw: str, tools: list[ToolInfo], id_salt: str = ""
 ) -> ChatCompletionChoice:
-    """Rebuild a choice whose text carries LongCat markup into reasoning, text and tool calls."""
-    parsed = parse_assistant_text(raw)
+    """Rebuild a choice whose text carries LongCat markup into reasoning, text and tool calls.
+
+    `id_salt` (the response id) keeps tool-call ids distinct when a model repeats a call verbatim
+    in a later turn; ids stay deterministic for a given response.
+    """
+    parsed = parse_assistant_text(raw, id_salt=id_salt)
     message = choice.message
     content: list[Content] = []
     existing = [c for c in _content_list(message) if isinstance(c, ContentReasoning)]

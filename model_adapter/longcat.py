@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextvars import ContextVar
 from logging import getLogger
 from typing import Any
 from urllib.parse import urlparse
@@ -51,6 +52,8 @@ MAX_OUTPUT_TOKENS = 131_072
 PRICE_INPUT_PER_MTOK = 0.75
 PRICE_OUTPUT_PER_MTOK = 2.95
 DEFAULT_RETRY_BACKOFF_S = 3.0
+# length of the conversation being answered, salted into raw-text tool-call ids
+_TURN: ContextVar[int] = ContextVar("longcat_turn", default=0)
 
 
 class LongCatAPI(OpenAICompatibleAPI):
@@ -165,9 +168,10 @@ class LongCatAPI(OpenAICompatibleAPI):
             raise errors.response_error(str(self.base_url), "no choices/message", raw)
         choices = super().chat_choices_from_completion(completion, tools)
         raw_by_index = {c.index: c.message.content for c in completion.choices}
+        salt = str(_TURN.get())  # distinct ids when a later turn repeats a call verbatim
         ordered = sorted(raw_by_index)
         return [
-            raw_text_choice(choice, raw_by_index[idx], tools)
+            raw_text_choice(choice, raw_by_index[idx], tools, f"{salt}:{completion.id}:{idx}")
             if has_raw_markup(raw_by_index[idx])
             else choice
             for idx, choice in zip(ordered, choices, strict=True)
@@ -202,6 +206,7 @@ class LongCatAPI(OpenAICompatibleAPI):
             raise self._fatal
         timing = CallTiming()
         token = CURRENT.set(timing)
+        turn = _TURN.set(len(input))
         try:
             result = await super().generate(input, tools, tool_choice, config)
         except APIStatusError as ex:
@@ -210,6 +215,7 @@ class LongCatAPI(OpenAICompatibleAPI):
             raise errors.response_error(str(self.base_url), f"invalid JSON: {ex}", ex.doc) from None
         finally:
             CURRENT.reset(token)
+            _TURN.reset(turn)
         output, call = result if isinstance(result, tuple) else (result, None)
         if isinstance(output, ModelOutput):
             tokens = output.usage.output_tokens if output.usage else None

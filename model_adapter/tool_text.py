@@ -62,9 +62,9 @@ class ParsedAssistant:
     tool_calls: list[ParsedToolCall] = field(default_factory=list)
 
 
-def call_id(index: int, raw: str) -> str:
-    """Deterministic tool-call id from the call's position and its raw text."""
-    digest = hashlib.sha1(f"{index}:{raw}".encode()).hexdigest()[:12]
+def call_id(index: int, raw: str, salt: str = "") -> str:
+    """Deterministic tool-call id from the call's position, its raw text and an optional salt."""
+    digest = hashlib.sha1(f"{salt}:{index}:{raw}".encode()).hexdigest()[:12]
     return f"call_{index}_{digest}"
 
 
@@ -106,9 +106,9 @@ def _parse_kv_call(body: str) -> tuple[str, dict]:
     return name, args
 
 
-def parse_tool_call(body: str, index: int, closed: bool = True) -> ParsedToolCall:
+def parse_tool_call(body: str, index: int, closed: bool = True, salt: str = "") -> ParsedToolCall:
     """Parse the inside of one `<longcat_tool_call>` block; never raises."""
-    cid = call_id(index, body)
+    cid = call_id(index, body, salt)
     if not closed:
         return ParsedToolCall(cid, _guess_name(body), {}, f"tool call not closed with {CALL_CLOSE}")
     text = body.strip()
@@ -127,11 +127,13 @@ def _guess_name(body: str) -> str:
     return m.group(1) if m else ""
 
 
-def parse_assistant_text(text: str) -> ParsedAssistant:
+def parse_assistant_text(text: str, id_salt: str = "") -> ParsedAssistant:
     """Split raw LongCat output into content, reasoning and tool calls.
 
     Args:
         text: The raw assistant text as generated.
+        id_salt: Mixed into the tool-call ids (e.g. the response id or turn number) so that a
+            model repeating the same call in a later turn still gets a distinct id.
 
     Returns:
         The parsed message. A think block that opens without closing (generation stopped) counts as
@@ -148,7 +150,8 @@ def parse_assistant_text(text: str) -> ParsedAssistant:
 
     calls: list[ParsedToolCall] = []
     for m in CALL_RE.finditer(text):
-        calls.append(parse_tool_call(m.group(1), len(calls), closed=bool(m.group(2))))
+        closed = bool(m.group(2))
+        calls.append(parse_tool_call(m.group(1), len(calls), closed=closed, salt=id_salt))
     content = CALL_RE.sub("", text).strip()
     reasoning = "\n".join(p.strip() for p in reasoning_parts).strip() if reasoning_parts else None
     return ParsedAssistant(content=content, reasoning=reasoning, tool_calls=calls)

@@ -178,7 +178,8 @@ class FakeLongCat:
                         return
                     if reply.chunk_delay_s:
                         time.sleep(reply.chunk_delay_s)
-                    full = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 0}
+                    full = {"id": f"chatcmpl-s{len(server.requests)}", "created": 0}
+                    full["object"] = "chat.completion.chunk"
                     full["model"] = MODEL_ID
                     self._chunk(b"data: " + json.dumps(full | chunk).encode() + b"\n\n")
                 self._chunk(b"data: [DONE]\n\n")

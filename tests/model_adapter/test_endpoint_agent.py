@@ -89,6 +89,18 @@ def test_multi_turn_tool_agent(server, tmp_path, stream):
         assert all(m["ttft_ms"] > 0 and m["tpot_ms"] >= 0 for m in meta)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_repeated_raw_call_gets_distinct_ids(server, tmp_path, stream):
+    server.push(*[Reply(message=message(JSON_CALL))] * 2, Reply(message=message("3")))
+    server.default = Reply(message=message("3"))
+    log = run_eval(tool_task(), server.base_url, tmp_path, stream=stream)
+    assert log.samples[0].error is None
+    last = server.completions()[-1]["messages"]
+    ids = [c["id"] for m in last if m["role"] == "assistant" for c in m["tool_calls"]]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert [m["tool_call_id"] for m in last if m["role"] == "tool"] == ids
+
+
 def test_malformed_tool_call_reaches_the_agent(server, tmp_path):
     server.push(
         Reply(
