@@ -148,12 +148,23 @@ class LongCatAPI(OpenAICompatibleAPI):
                 f"clamped to {MAX_OUTPUT_TOKENS}.",
             )
             params["max_tokens"] = MAX_OUTPUT_TOKENS
-        if self.thinking is not None:
+        thinking = self.thinking
+        effort = params.pop("reasoning_effort", None)
+        if effort is not None:
+            # LongCat has an on/off switch, no effort scale: map Inspect's --reasoning-effort
+            warn_once(
+                logger,
+                f"LongCat has no reasoning_effort; --reasoning-effort {effort} is sent as "
+                f"thinking {'disabled' if effort == 'none' else 'enabled'}.",
+            )
+            if thinking is None:
+                thinking = effort != "none"
+        if thinking is not None:
             extra = dict(params.get("extra_body") or {})
             if self.is_openrouter:
-                extra.setdefault("reasoning", {"enabled": self.thinking})
+                extra.setdefault("reasoning", {"enabled": thinking})
             else:
-                extra.setdefault("thinking", {"type": "enabled" if self.thinking else "disabled"})
+                extra.setdefault("thinking", {"type": "enabled" if thinking else "disabled"})
             params["extra_body"] = extra
         return params
 

@@ -72,6 +72,14 @@ def test_user_extra_body_thinking_wins():
     }
 
 
+@pytest.mark.parametrize(("effort", "expected"), [("none", "disabled"), ("high", "enabled")])
+def test_reasoning_effort_maps_to_thinking(effort, expected):
+    model = get_model(MODEL, memoize=False)
+    params = model.api.completion_params(GenerateConfig(reasoning_effort=effort), tools=False)
+    assert "reasoning_effort" not in params
+    assert params["extra_body"] == {"thinking": {"type": expected}}
+
+
 def test_context_window_and_prices_known_to_inspect():
     model = get_model(MODEL, price_input=1.0, price_output=4.0, memoize=False)
     info = get_model_info(model)
