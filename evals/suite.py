@@ -30,4 +30,22 @@ SMOKE: list[SuiteEntry] = [
     ],
 ]
 
+# SWE: two built-in instances (Python, JavaScript) graded in fresh containers, oracle and null.
+SMOKE += [
+    SuiteEntry(
+        "longcat_evals/swe_local",
+        {"agent": agent, "instance_ids": "longcat__inikit-12,longcat__slugkit-31"},
+    )
+    for agent in ("oracle", "null")
+]
+
+# Terminal: four built-in Terminal-Bench-style tasks (text, git, C, pytest) in real containers.
+SMOKE += [
+    SuiteEntry(
+        "longcat_evals/terminal_bench",
+        {"agent": agent, "tasks": "csv-report,git-recover-commits,c-wordfreq,python-fix-invoice"},
+    )
+    for agent in ("oracle", "null")
+]
+
 SUITES: dict[str, list[SuiteEntry]] = {"smoke": SMOKE}
