@@ -166,8 +166,8 @@ def from_pro_row(row: dict, checkout: Path, source: str) -> SweInstance:
     return build_instance(fields, source)
 
 
-def from_local_row(row: dict, base_dir: Path, source: str) -> tuple[SweInstance, Path]:
-    """A local JSONL row; returns the instance (image tag still unset) and its repo source."""
+def from_local_row(row: dict, base_dir: Path, source: str) -> SweInstance:
+    """A local JSONL row (image tag still unset; repo_source resolved to an absolute path)."""
     require_fields(row, (*SWEBENCH_FIELDS, *LOCAL_FIELDS), source)
     instance_id = row["instance_id"]
     _check_parser(instance_id, row["log_parser"], source)
@@ -182,7 +182,7 @@ def from_local_row(row: dict, base_dir: Path, source: str) -> tuple[SweInstance,
     fields["PASS_TO_PASS"] = json_list(row.get("PASS_TO_PASS", []), instance_id, "PASS_TO_PASS")
     fields.setdefault("image", "pending-local-build")
     instance = build_instance(fields, source)
-    repo_source = resolve_path(env["repo_source"], base_dir)
+    instance.environment.repo_source = str(resolve_path(env["repo_source"], base_dir).resolve())
     new_files = _new_files(instance.test_patch)
     test_files = instance.test_files()
     instance.eval_script = local_eval_script(
@@ -193,7 +193,7 @@ def from_local_row(row: dict, base_dir: Path, source: str) -> tuple[SweInstance,
         test_files_new=[f for f in test_files if f in new_files],
         test_cmd=instance.environment.test_cmd,
     )
-    return instance, repo_source
+    return instance
 
 
 def _new_files(diff: str) -> set[str]:

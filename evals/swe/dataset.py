@@ -55,7 +55,7 @@ def _row_id(row: dict | InstanceError, lineno: int) -> str:
 
 
 def load_local(path: str | Path = BUILTIN_INSTANCES, build: bool = True, log=print) -> list[Loaded]:
-    """Instances of a local JSONL dataset, their images built (once per recipe hash)."""
+    """Instances of a local JSONL dataset, their images built (once per recipe hash) if BUILD."""
     path = Path(path)
     loaded: list[Loaded] = []
     for lineno, row in read_jsonl(path):
@@ -64,14 +64,23 @@ def load_local(path: str | Path = BUILTIN_INSTANCES, build: bool = True, log=pri
             loaded.append(LoadFailure(iid, str(row)))
             continue
         try:
-            instance, source = from_local_row(row, path.parent, f"{path.name}:{lineno}")
-            if build:
-                instance.image = ensure_local_image(instance, source, log=log)
-        except UserFacingError as e:  # InstanceError and image build errors alike
+            loaded.append(from_local_row(row, path.parent, f"{path.name}:{lineno}"))
+        except InstanceError as e:
             loaded.append(LoadFailure(iid, str(e)))
-            continue
-        loaded.append(instance)
-    return loaded
+    return build_images(loaded, log) if build else loaded
+
+
+def build_images(loaded: Sequence[Loaded], log=print) -> list[Loaded]:
+    """Build the images of local instances; an instance whose build fails becomes a LoadFailure."""
+    built: list[Loaded] = []
+    for item in loaded:
+        if isinstance(item, SweInstance) and item.environment is not None:
+            try:
+                item = item.model_copy(update={"image": ensure_local_image(item, log=log)})
+            except UserFacingError as e:  # bad recipe, missing repo, failed docker build
+                item = LoadFailure(item.instance_id, str(e))
+        built.append(item)
+    return built
 
 
 def _hf_rows(kind: str, dataset: str | None, revision: str | None, split: str | None) -> list[dict]:

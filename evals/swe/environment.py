@@ -99,9 +99,10 @@ def dockerfile(toolchain_tag: str, workdir: str, setup: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def local_image_tag(instance: SweInstance, source: Path, toolchain_tag: str) -> str:
+def local_image_tag(instance: SweInstance, toolchain_tag: str) -> str:
     env = instance.environment
     assert env is not None
+    source = Path(env.repo_source)
     digest = images.hash_inputs(
         source, instance.base_commit, toolchain_tag, instance.workdir, "\n".join(env.setup)
     )
@@ -109,13 +110,14 @@ def local_image_tag(instance: SweInstance, source: Path, toolchain_tag: str) -> 
     return images.tag_for(f"swe-{name}", digest)
 
 
-def ensure_local_image(instance: SweInstance, source: Path, log=print) -> str:
+def ensure_local_image(instance: SweInstance, log=print) -> str:
     """Build (once per recipe hash) the image of a local instance and return its tag."""
     env = instance.environment
     if env is None:
         raise InstanceError(f"instance {instance.instance_id}: field environment: missing")
     toolchain_tag = images.ensure_toolchain(env.toolchain, log=log)
-    tag = local_image_tag(instance, source, toolchain_tag)
+    tag = local_image_tag(instance, toolchain_tag)
+    source = Path(env.repo_source)
     with images._lock(tag.split(":")[0]):
         if images.image_exists(tag):
             return tag

@@ -48,11 +48,12 @@ def _task(
     cpus: float,
     memory_mb: int,
 ) -> Task:
-    from longcat_evals.evals.swe.dataset import select, to_samples
+    from longcat_evals.evals.swe.dataset import build_images, select, to_samples
     from longcat_evals.evals.swe.scorer import swe_scorer
 
     limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=4096)
-    chosen = select(loaded, instance_ids, limit, shuffle, seed)
+    # Build only the chosen instances' images (official images are pulled by Inspect instead).
+    chosen = build_images(select(loaded, instance_ids, limit, shuffle, seed))
     return Task(
         dataset=to_samples(chosen, name, limits),
         solver=chain(
@@ -103,7 +104,7 @@ def swe_local(
 
     engine.ensure_engine()
     return _task(
-        "swe_local", load_local(dataset), instance_ids=instance_ids, limit=limit,
+        "swe_local", load_local(dataset, build=False), instance_ids=instance_ids, limit=limit,
         shuffle=shuffle, seed=seed, agent=agent, command_timeout_sec=command_timeout_sec,
         max_output_chars=max_output_chars, test_timeout_sec=test_timeout_sec,
         message_limit=message_limit, cpus=cpus, memory_mb=memory_mb,
