@@ -20,13 +20,18 @@ from openai import APIStatusError
 from tenacity import RetryCallState
 from tenacity.wait import wait_base
 
+from longcat_evals.errors import UserFacingError
+
 RAW_BODY_MAX_CHARS = 4000
 RETRY_AFTER_MAX_S = 600.0
 BACKOFF_MAX_S = 300.0
 
 
-class LongCatError(RuntimeError):
-    """Base class for errors the `longcat` provider raises with a user-facing message."""
+class LongCatError(UserFacingError):
+    """Base class for errors the `longcat` provider raises with a user-facing message.
+
+    A UserFacingError, so Inspect shows the message itself (not a repr) as the sample error.
+    """
 
 
 class LongCatAuthError(LongCatError):
