@@ -114,7 +114,7 @@ def test_unpinned_hub_load_is_refused():
 def test_builtin_eval_scripts_reset_and_apply_the_test_patch():
     loaded = {i.instance_id: i for i in load_local(BUILTIN_INSTANCES, build=False)}
     assert len(loaded) >= 8
-    assert {i.language for i in loaded.values()} >= {"python", "javascript", "go", "rust"}
+    assert {i.language for i in loaded.values()} >= {"python", "javascript", "go", "rust", "c"}
     inikit = loaded["longcat__inikit-12"]
     script = inikit.eval_script
     assert f"git checkout {inikit.base_commit} -- tests/test_parser.py" in script

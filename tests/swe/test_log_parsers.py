@@ -23,6 +23,7 @@ CASES = {
     "javascript_tap_base.log": "longcat__slugkit-31",
     "go_gotest_base.log": "longcat__semver-44",
     "rust_cargo_base.log": "longcat__csvrow-15",
+    "c_automake_base.log": "longcat__ringbuf-6",
 }
 
 
