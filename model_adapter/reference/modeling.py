@@ -447,27 +447,33 @@ class MLA(nn.Module):
         return self.o_proj(out), used
 
     def _dense(self, q_abs, q_rope, cache: AttentionCache, q_pos) -> torch.Tensor:
-        """Causal attention over every cached key (the reference the sparse path must match)."""
-        scores = torch.einsum("bchr,btr->bcht", q_abs, cache.latent)
-        scores = scores + torch.einsum("bchd,btd->bcht", q_rope, cache.k_rope)
+        """Causal attention over every cached key (the reference the sparse path must match).
+
+        In latent space MLA is multi-query attention: every head's query [q_abs | q_rope]
+        meets the one shared key [latent | k_rope] and reads the one shared value `latent`:
+        softmax(scale * q.k) @ latent, here by torch's fused SDPA (same math, less memory).
+        """
+        H = q_abs.shape[2]
+        q = torch.cat((q_abs, q_rope), dim=-1).transpose(1, 2)  # [B, H, C, r + d_rope]
+        k = torch.cat((cache.latent, cache.k_rope), dim=-1)[:, None].expand(-1, H, -1, -1)
+        v = cache.latent[:, None].expand(-1, H, -1, -1)  # [B, H, T, r]
         key_pos = torch.arange(cache.latent.shape[1], device=q_abs.device)
-        future = key_pos[None, :] > q_pos[:, None]  # [C, T]
-        scores = (scores.float() * self.scale).masked_fill(future[None, :, None, :], float("-inf"))
-        probs = scores.softmax(dim=-1).to(q_abs.dtype)
-        return torch.einsum("bcht,btr->bchr", probs, cache.latent)
+        causal = key_pos[None, :] <= q_pos[:, None]  # [C, T], True = attend
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=causal, scale=self.scale)
+        return out.transpose(1, 2)  # [B, C, H, r]
 
     def _sparse(self, q_abs, q_rope, cache: AttentionCache, topk: TopK) -> torch.Tensor:
-        """Attention over the gathered top-k latents only: [B, C, K, 512+64] per chunk."""
+        """Attention over the gathered top-k latents only: [B, C, K, 512+64] per chunk.
+
+        Each query has its own key set, so the query position becomes a batch dim and the heads
+        play the role of SDPA's query sequence: [B, C, H, d] x [B, C, K, d] -> [B, C, H, r].
+        """
         rows = torch.arange(q_abs.shape[0], device=q_abs.device)[:, None, None]
         latent = cache.latent[rows, topk.indices]  # [B, C, K, r]
-        k_rope = cache.k_rope[rows, topk.indices]  # [B, C, K, d_rope]
-        scores = torch.einsum("bchr,bckr->bchk", q_abs, latent)
-        scores = scores + torch.einsum("bchd,bckd->bchk", q_rope, k_rope)
-        scores = (scores.float() * self.scale).masked_fill(
-            ~topk.valid[:, :, None, :], float("-inf")
-        )
-        probs = scores.softmax(dim=-1).to(q_abs.dtype)
-        return torch.einsum("bchk,bckr->bchr", probs, latent)
+        keys = torch.cat((latent, cache.k_rope[rows, topk.indices]), dim=-1)  # [B, C, K, r+d]
+        q = torch.cat((q_abs, q_rope), dim=-1)  # [B, C, H, r + d_rope]
+        mask = topk.valid[:, :, None, :]  # [B, C, 1, K]
+        return F.scaled_dot_product_attention(q, keys, latent, attn_mask=mask, scale=self.scale)
 
 
 # ----------------------------------------------------------------------------------------------
