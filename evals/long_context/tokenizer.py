@@ -72,6 +72,13 @@ def load_tokenizer(spec: str | None = None) -> LoadedTokenizer:
         path, approximate, name = DEFAULT_TOKENIZER, True, DEFAULT_NAME
     elif _looks_like_path(spec):
         path, approximate, name = Path(spec).expanduser(), False, spec
+        if path.is_dir() and not (path / "tokenizer.json").is_file():
+            # A transformers tokenizer directory without tokenizer.json (e.g. SentencePiece
+            # files only): transformers converts it to a fast tokenizer, locally.
+            if any(path.glob("tokenizer*")):
+                tok = _from_hf(str(path))
+                digest = hashlib.sha256(tok.to_str().encode()).hexdigest()
+                return LoadedTokenizer(tok, spec, digest, False)
         if path.is_dir():
             path = path / "tokenizer.json"
         if not path.is_file():
