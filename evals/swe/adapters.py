@@ -55,7 +55,12 @@ def swebench_image(instance_id: str, namespace: str | None = SWEBENCH_NAMESPACE)
     return ImageSpec(instance_id=instance_id, dockerfile="-", namespace=namespace).name
 
 
-def from_swebench_row(row: dict, source: str, language: str = "python") -> SweInstance:
+def parser_language(log_parser: str) -> str:
+    """The language of a swebench parser (the module it lives in: log_parsers/go.py → go)."""
+    return PARSER_REGISTRY[log_parser].__module__.rsplit(".", 1)[-1]
+
+
+def from_swebench_row(row: dict, source: str) -> SweInstance:
     """A SWE-bench Verified or Multilingual row (swebench 5.x layout)."""
     require_fields(row, SWEBENCH_FIELDS, source)
     instance_id = row["instance_id"]
@@ -71,7 +76,7 @@ def from_swebench_row(row: dict, source: str, language: str = "python") -> SweIn
     fields.update(
         FAIL_TO_PASS=json_list(row.get("FAIL_TO_PASS", "[]"), instance_id, "FAIL_TO_PASS"),
         PASS_TO_PASS=json_list(row.get("PASS_TO_PASS", "[]"), instance_id, "PASS_TO_PASS"),
-        language=row.get("language") or language,
+        language=row.get("language") or parser_language(row["log_parser"]),
         version=str(row.get("version") or ""),
         image=row.get("image") or swebench_image(instance_id),
         eval_type=row.get("eval_type") or "pass_and_fail",

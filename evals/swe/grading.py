@@ -46,6 +46,8 @@ PATCH_PATH = "/tmp/patch.diff"
 EVAL_PATH = "/eval.sh"
 DEFAULT_TEST_TIMEOUT_SEC = 1800
 DOCKER_TIMEOUT_SEC = 120
+# `docker run` may pull a multi-GB official image first.
+START_TIMEOUT_SEC = 1800
 
 
 class GradingInfraError(RuntimeError):
@@ -105,6 +107,7 @@ class GradingContainer:
             f"--cpus={self.limits.cpus}", f"--memory={self.limits.memory_mb}m",
             f"--memory-swap={self.limits.memory_mb}m", f"--pids-limit={self.limits.pids}",
             "--workdir", self.workdir, "--entrypoint", "sleep", self.image, "infinity",
+            timeout=START_TIMEOUT_SEC,
         )  # fmt: skip
         if code != 0:
             raise GradingInfraError(

@@ -25,11 +25,20 @@ DEFAULT_MESSAGE_LIMIT = 250
 DEFAULT_TEST_TIMEOUT_SEC = 1800
 
 
-def _agent(agent: str | None, command_timeout_sec: int, max_output_chars: int) -> Solver:
-    options = {}
+def _agent(
+    agent: str | None, command_timeout_sec: int, max_output_chars: int, workdir: str
+) -> Solver:
+    options: dict = {}
     if agent in ("default", "mini"):
         options = {"command_timeout_sec": command_timeout_sec, "max_output_chars": max_output_chars}
+    if agent == "mini":
+        options["workdir"] = workdir
     return resolve_agent(agent, oracle=swe_oracle(), **options)
+
+
+def _workdir(chosen: list[Loaded]) -> str:
+    workdirs = {getattr(item, "workdir", None) for item in chosen} - {None}
+    return workdirs.pop() if len(workdirs) == 1 else "the repository's directory"
 
 
 def _task(
@@ -59,7 +68,7 @@ def _task(
         solver=chain(
             require_sandbox(),
             hide_future(),
-            _agent(agent, command_timeout_sec, max_output_chars),
+            _agent(agent, command_timeout_sec, max_output_chars, _workdir(chosen)),
         ),
         scorer=swe_scorer(test_timeout_sec=test_timeout_sec, limits=limits),
         message_limit=message_limit,
