@@ -15,7 +15,6 @@ from logging import getLogger
 from typing import Any
 from urllib.parse import urlparse
 
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai._util.logger import warn_once
 from inspect_ai.model import (
     ChatCompletionChoice,
@@ -34,6 +33,7 @@ from openai import APIStatusError
 from openai.types.chat import ChatCompletion
 from tenacity.wait import WaitBaseT
 
+from longcat_evals.errors import UserFacingError
 from longcat_evals.model_adapter import endpoint_errors as errors
 from longcat_evals.model_adapter.endpoint_messages import (
     has_raw_markup,
@@ -60,7 +60,8 @@ class LongCatAPI(OpenAICompatibleAPI):
     """LongCat-2.0 endpoint provider.
 
     Model args (`-M key=value`):
-        base_url: Endpoint base URL (default Meituan's API; also LONGCAT_BASE_URL).
+        base_url: Endpoint base URL: Inspect's `--model-base-url` / `eval(model_base_url=)`,
+            else LONGCAT_BASE_URL, else Meituan's API.
         api_key: API key (default from `api_key_env`); never logged.
         api_key_env: Environment variable holding the key (default LONGCAT_API_KEY).
         thinking: True/False sends `thinking: {"type": "enabled"|"disabled"}`; unset leaves the
@@ -89,9 +90,10 @@ class LongCatAPI(OpenAICompatibleAPI):
         api_key = api_key or os.environ.get(api_key_env)
         if not api_key:
             if urlparse(base_url).hostname in ("api.longcat.chat", "openrouter.ai"):
-                raise PrerequisiteError(
+                raise UserFacingError(
                     f"No {api_key_env} in the environment: set it to your key for {base_url}, "
-                    "or pass -M base_url=... for a self-hosted server that needs none."
+                    "or point at a self-hosted server that needs none "
+                    "(--model-base-url or LONGCAT_BASE_URL)."
                 )
             api_key = "EMPTY"  # self-hosted SGLang/vLLM servers accept any key
         self.key_var = api_key_env
