@@ -158,14 +158,20 @@ def _niah(tok, cfg, name, v: Variant, length, seed, rng) -> Sample:
 
 
 def _vt(tok, cfg, name, length, seed, rng) -> Sample:
+    used: set[str] = set()
+
     def var() -> str:
-        return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(5))
+        while True:
+            name = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(5))
+            if name not in used:
+                used.add(name)
+                return name
 
     hops = 4
     chains = []
-    for _ in range(2):  # the asked chain and one distractor chain
-        names = [var() for _ in range(hops + 1)]
-        chains.append((random_number(rng, 5), names))
+    values = rng.sample(range(10000, 100000), 2)  # two chains never share a value
+    for value in values:  # the asked chain and one distractor chain
+        chains.append((str(value), [var() for _ in range(hops + 1)]))
     value, names = chains[0]
     inserts = []
     for val, chain in chains:
