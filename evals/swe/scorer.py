@@ -10,7 +10,7 @@ from inspect_ai.util import sandbox
 
 from longcat_evals.evals.swe.grading import grade
 from longcat_evals.evals.swe.schema import patch_files
-from longcat_evals.evals.swe.solvers import SandboxStepError, instance_of
+from longcat_evals.evals.swe.solvers import instance_of
 from longcat_evals.sandboxes.compose import SandboxLimits
 
 DIFF_TIMEOUT_SEC = 300
@@ -52,9 +52,13 @@ def swe_scorer(test_timeout_sec: int = 1800, limits: SandboxLimits | None = None
             timeout=DIFF_TIMEOUT_SEC,
         )
         if not result.success:
-            raise SandboxStepError(
-                f"sample {instance.instance_id}: could not read the agent's diff: "
-                f"{result.stderr.strip()[-300:]}"
+            # The container answered, so the repository itself is broken (e.g. the agent
+            # removed .git): the agent's doing, scored 0, not an infrastructure error.
+            return Score(
+                value=0.0,
+                explanation=f"no_diff: git could not diff against {instance.base_commit}: "
+                f"{result.stderr.strip()[-300:]}",
+                metadata={"outcome": "no_diff", "flag_test_edit": False, "edited_test_files": []},
             )
         patch = result.stdout
         edited = edited_test_files(patch, instance.test_files())

@@ -128,3 +128,27 @@ def test_one_bad_row_does_not_stop_the_run(tmp_path):
     assert error is not None and "bad__row-1" in error.message and "language" in error.message
     row = headline(log)
     assert row.samples == 2 and row.errors == 1
+
+
+@solver
+def destroy_repo():
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        await sandbox().exec(["bash", "-c", "rm -rf .git"])
+        return state
+
+    return solve
+
+
+def test_agent_that_breaks_the_repository_scores_zero(builtin, tmp_path):
+    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    limits = SandboxLimits(memory_mb=2048)
+    task = Task(
+        dataset=to_samples(chosen, "swe_no_diff", limits),
+        solver=chain(hide_future(), destroy_repo()),
+        scorer=swe_scorer(limits=limits),
+    )
+    _, samples = _run(task, tmp_path)
+    sample = samples["longcat__timefmt-7"]
+    assert sample.error is None
+    score = next(iter(sample.scores.values()))
+    assert score.value == 0.0 and score.metadata["outcome"] == "no_diff"
