@@ -7,7 +7,7 @@ recorded (path, headers, decoded body) so tests can assert on exactly what the a
 Replies:
     Reply(message=...)           a completion, rendered as JSON or SSE per the request's `stream`
     Reply(status=429, headers=)  an error status with an OpenAI-style error body
-    Reply(raw=b"...")            a raw 200 body (malformed JSON)
+    Reply(raw=b"...")            a raw 200 body (malformed JSON; `content_type` for raw SSE)
     Reply(message=..., drop_after_chunks=n)  SSE stream cut after n chunks (socket closed)
 """
 
@@ -30,6 +30,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
+    content_type: str = "application/json"
     drop_after_chunks: int | None = None
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
@@ -144,7 +145,7 @@ class FakeLongCat:
                         reply.status, f"status {reply.status}", headers=reply.headers
                     )
                 if reply.raw is not None:
-                    return self._bytes(200, reply.raw, "application/json")
+                    return self._bytes(200, reply.raw, reply.content_type)
                 msg = reply.message or message("")
                 usage = reply.usage or default_usage(msg)
                 finish = reply.finish_reason or ("tool_calls" if msg.get("tool_calls") else "stop")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import get_model
@@ -66,6 +68,25 @@ def test_malformed_json_is_a_sample_error_with_raw_body(server, tmp_path):
     [error] = _errors(log)
     assert "Malformed response" in error and '{"id": "x", "choices"' in error
     assert len(server.requests) == 2  # not retried
+
+
+def test_malformed_sse_event_is_a_sample_error(server, tmp_path):
+    body = b'data: {"id": "c", "object": "chat.completion.chunk", "choi\n\ndata: [DONE]\n\n'
+    server.push(Reply(raw=body, content_type="text/event-stream"))
+    log = run_eval(tool_task(), server.base_url, tmp_path, stream=True)
+    [error] = _errors(log)
+    assert "Malformed response" in error and '"chat.completion.chunk", "choi' in error
+    assert len(server.requests) == 1
+
+
+def test_stream_without_finish_reason_is_a_sample_error(server, tmp_path):
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "LongCat-2.0"}
+    chunk["choices"] = [{"index": 0, "delta": {"content": "The answer is"}, "finish_reason": None}]
+    body = b"data: " + json.dumps(chunk).encode() + b"\n\ndata: [DONE]\n\n"
+    server.push(Reply(raw=body, content_type="text/event-stream"))
+    log = run_eval(tool_task(), server.base_url, tmp_path, stream=True)
+    [error] = _errors(log)
+    assert "stream ended without finish" in error and "The answer is" in error
 
 
 def test_json_without_choices_is_a_sample_error(server, tmp_path):
