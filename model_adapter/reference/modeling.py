@@ -416,10 +416,11 @@ class MLA(nn.Module):
         w_uk, w_uv = w_kv.split([c.qk_nope_head_dim, c.v_head_dim], dim=1)
         q_abs = torch.einsum("blhd,hdr->blhr", q_nope, w_uk)  # queries in latent space
 
+        if self.indexer is not None:  # indexer keys stay in step with the latents, always
+            cache.k_index = cache._cat(cache.k_index, self.indexer.keys(x, cos, sin))
         sparse = c.use_indexer and not dense
         if sparse and shared_topk is None:
             assert self.indexer is not None, "a CLI reuse sub-layer was called without a top-k"
-            cache.k_index = cache._cat(cache.k_index, self.indexer.keys(x, cos, sin))
             q_idx, w_idx = self.indexer.queries(x, q_latent, cos, sin)
 
         outputs, chosen = [], []
@@ -563,6 +564,23 @@ class DecoderLayer(nn.Module):
         return h + self.mlps[1](self.post_attention_layernorm[1](h)) + moe
 
 
+class MTPLayer(nn.Module):
+    """The MTP module's one dense layer: pre-norm MLA (with its own indexer) and SwiGLU."""
+
+    def __init__(self, config: LongcatConfig) -> None:
+        super().__init__()
+        eps = config.rms_norm_eps
+        self.input_layernorm = RMSNorm(config.hidden_size, eps)
+        self.self_attn = MLA(config, owns_indexer=config.use_indexer)
+        self.post_attention_layernorm = RMSNorm(config.hidden_size, eps)
+        self.mlp = MLP(config.hidden_size, config.ffn_hidden_size)
+
+    def forward(self, x, positions, cache: AttentionCache, shared_topk=None):
+        attn, topk = self.self_attn(self.input_layernorm(x), positions, cache, shared_topk)
+        h = x + attn
+        return h + self.mlp(self.post_attention_layernorm(h)), topk
+
+
 class MTPModule(TokenEmbedding):
     """One shared multi-token-prediction module, applied mtp_num_steps times for drafts.
 
@@ -593,21 +611,6 @@ class MTPModule(TokenEmbedding):
             next_tokens if cache.tokens is None else torch.cat((cache.tokens, next_tokens), 1)
         )
         return x, topk
-
-
-class MTPLayer(nn.Module):
-    def __init__(self, config: LongcatConfig) -> None:
-        super().__init__()
-        eps = config.rms_norm_eps
-        self.input_layernorm = RMSNorm(config.hidden_size, eps)
-        self.self_attn = MLA(config, owns_indexer=config.use_indexer)
-        self.post_attention_layernorm = RMSNorm(config.hidden_size, eps)
-        self.mlp = MLP(config.hidden_size, config.ffn_hidden_size)
-
-    def forward(self, x, positions, cache: AttentionCache, shared_topk=None):
-        attn, topk = self.self_attn(self.input_layernorm(x), positions, cache, shared_topk)
-        h = x + attn
-        return h + self.mlp(self.post_attention_layernorm(h)), topk
 
 
 class LongcatModel(TokenEmbedding):
@@ -672,13 +675,16 @@ class LongcatForCausalLM(PreTrainedModel):
         input_ids: torch.Tensor,
         cache: LongcatCache | None = None,
         dense: bool = False,
-        **_: object,
+        attention_mask: torch.Tensor | None = None,
     ) -> LongcatOutput:
         """Logits for `input_ids` continuing `cache` (a new cache when None).
 
         dense=True ignores the indexer and attends to every causal key (the reference LSA must
-        equal whenever kv length <= index_topk).
+        equal whenever kv length <= index_topk). Padding is not supported: an attention_mask
+        must be all ones.
         """
+        if attention_mask is not None and not bool(attention_mask.all()):
+            raise ValueError("padded batches are not supported: run sequences one at a time")
         cache = self.new_cache() if cache is None else cache
         hidden = self.model(input_ids, cache, dense)
         logits = self.lm_head(self.model.norm(hidden)).float()
