@@ -60,7 +60,7 @@ def auth_error(ex: APIStatusError, base_url: str, key_var: str) -> LongCatAuthEr
     what = "rejected the API key" if ex.status_code == 401 else "refused access"
     return LongCatAuthError(
         f"LongCat endpoint {base_url} {what} (HTTP {ex.status_code}: {server_message(ex)}). "
-        f"Check {key_var} (and -M base_url) and that the key may use this model."
+        f"Check {key_var} (and --model-base-url) and that the key may use this model."
     )
 
 

@@ -260,6 +260,12 @@ class LongCatAPI(OpenAICompatibleAPI):
     def retry_wait(self) -> WaitBaseT | None:
         return errors.RetryAfterWait(self.retry_backoff_s)
 
+    async def refresh_credentials(self) -> None:
+        # a key-rotation hook gave a new key: the 401 latch no longer applies (402 still does)
+        await super().refresh_credentials()
+        if isinstance(self._fatal, errors.LongCatAuthError):
+            self._fatal = None
+
     def is_auth_failure(self, ex: Exception) -> bool:
         if isinstance(ex, errors.LongCatAuthError):
             return True

@@ -151,3 +151,30 @@ def test_self_hosted_needs_no_key(server, monkeypatch):
 def test_repr_has_no_key():
     model = get_model(MODEL, base_url="http://127.0.0.1:1/v1", api_key="sk-repr-SECRET")
     assert "SECRET" not in repr(model.api) and "SECRET" not in str(model)
+
+
+def test_refreshed_key_clears_auth_latch_but_not_quota(server):
+    import asyncio
+
+    from inspect_ai.model import ChatMessageUser, GenerateConfig
+
+    from longcat_evals.model_adapter.endpoint_errors import LongCatAuthError, LongCatQuotaError
+
+    api = get_model(MODEL, base_url=server.base_url, memoize=False).api
+    api.api_key = "sk-wrong"
+    api.client.api_key = "sk-wrong"
+    args = ([ChatMessageUser(content="hi")], [], "none", GenerateConfig())
+    with pytest.raises(LongCatAuthError):
+        asyncio.run(api.generate(*args))
+    with pytest.raises(LongCatAuthError):  # latched: no request sent
+        asyncio.run(api.generate(*args))
+    assert len(server.requests) == 1
+    api.api_key = KEY  # what a key-rotation hook does before Inspect calls refresh_credentials
+    asyncio.run(api.refresh_credentials())
+    server.push(Reply(status=402))
+    with pytest.raises(LongCatQuotaError):
+        asyncio.run(api.generate(*args))
+    asyncio.run(api.refresh_credentials())
+    with pytest.raises(LongCatQuotaError):
+        asyncio.run(api.generate(*args))
+    assert len(server.requests) == 2
