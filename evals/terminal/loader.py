@@ -228,8 +228,10 @@ def load_all(
 ) -> tuple[list[TerminalTask], list[TaskLoadError]]:
     """Load and select tasks under ROOT by id/glob, category and difficulty.
 
-    Broken tasks come back as errors when their id is selected; with a category or difficulty
-    filter they are left out (their fields cannot be read) and reported as errors all the same.
+    Returns (good tasks, load errors). Every selected-by-id task that cannot be read comes back
+    as an error whatever the category/difficulty filters say (its fields cannot be read); the
+    caller decides what to do with them (`terminal_bench` makes errored samples of them unless a
+    category/difficulty filter is set, in which case it only warns).
     """
     dirs = discover(root)
     patterns = _split(tasks)

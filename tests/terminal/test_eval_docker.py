@@ -71,8 +71,17 @@ def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
     assert broken.error is not None and not broken.scores
     assert "docker build of terminal task 'broken-build'" in broken.error.message
     assert "returned a non-zero code: 3" in broken.error.message
+    json_reward = samples["json-reward"].scores
+    score = next(iter(json_reward.values()))
+    assert score.value == 0.75  # mean of named rewards; the reward.txt planted by solve.sh is gone
+    assert score.metadata["reward_source"] == "reward.json"
+    assert score.metadata["rewards"] == {"correctness": 1.0, "style": 0.5}
+    prebuilt = samples["prebuilt-image"]  # Harbor docker_image only: mapped, not built
+    assert _value(prebuilt) == 1.0
+    assert prebuilt.metadata["image_substitutions"][0]["from"] == "ubuntu:24.04"
     row = headline(log)
-    assert (row.samples, row.errors, row.unscored, round(row.score, 1)) == (5, 1, 1, 60.0)
+    assert (row.samples, row.errors, row.unscored) == (7, 1, 1)
+    assert round(row.score, 1) == round(100 * 4.75 / 7, 1)
 
 
 def test_fixture_null_and_load_error_sample(docker_engine, tmp_path):

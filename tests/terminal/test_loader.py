@@ -39,6 +39,12 @@ def test_harbor_fields_third_party_dir():
     assert task.parser == "reward_file"
 
 
+def test_harbor_prebuilt_image_only():
+    task = load_task(FIXTURES / "prebuilt-image")
+    assert task.docker_image == "ubuntu:24.04"
+    assert task.dockerfile is None and task.compose_file is None
+
+
 def test_harbor_defaults():
     task = load_task(FIXTURES / "broken-build")
     assert (task.agent_timeout_sec, task.verifier_timeout_sec) == (600, 600)
