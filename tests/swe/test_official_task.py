@@ -36,16 +36,20 @@ def _export(instance, path):
 
 
 @pytest.mark.parametrize(
-    ("task", "iid"),
-    [(swe_bench_multilingual, "longcat__semver-44"), (swe_bench_verified, "longcat__timefmt-7")],
+    ("task", "iid", "agent", "expected"),
+    [
+        (swe_bench_multilingual, "longcat__semver-44", "oracle", 1.0),
+        (swe_bench_verified, "longcat__timefmt-7", "null", 0.0),
+    ],
 )
-def test_official_task_on_a_local_export(task, iid, builtin, tmp_path):
+def test_official_task_on_a_local_export(task, iid, agent, expected, builtin, tmp_path):
     dataset = _export(builtin[iid], tmp_path / "export.jsonl")
-    for agent, expected in (("oracle", 1.0), ("null", 0.0)):
-        log = inspect_eval(
-            task(dataset=dataset, agent=agent, memory_mb=2048, cpus=1.0),
-            model="mockllm/model", log_dir=str(tmp_path), display="none",
-        )[0]  # fmt: skip
-        sample = log.samples[0]
-        assert sample.error is None, sample.error
-        assert next(iter(sample.scores.values())).value == expected
+    log = inspect_eval(
+        task(dataset=dataset, agent=agent, memory_mb=2048, cpus=1.0),
+        model="mockllm/model", log_dir=str(tmp_path), display="none",
+    )[0]  # fmt: skip
+    sample = log.samples[0]
+    assert sample.error is None, sample.error
+    score = next(iter(sample.scores.values()))
+    assert score.value == expected
+    assert score.metadata["outcome"] == ("resolved" if expected else "unresolved")
