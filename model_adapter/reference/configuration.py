@@ -201,10 +201,19 @@ class LongcatConfig(PretrainedConfig):
     def qk_head_dim(self) -> int:
         return self.qk_nope_head_dim + self.qk_rope_head_dim
 
+    @qk_head_dim.setter
+    def qk_head_dim(self, value: int) -> None:  # some config.json files carry it
+        if value != self.qk_head_dim:
+            raise ValueError(f"qk_head_dim {value} != qk_nope_head_dim + qk_rope_head_dim")
+
     @property
     def num_hidden_layers(self) -> int:
         """Attention blocks (two per layer); what generic tooling counts."""
         return 2 * self.num_layers
+
+    @num_hidden_layers.setter
+    def num_hidden_layers(self, value: int) -> None:
+        self.num_layers = value // 2
 
     @property
     def ngram_tables(self) -> int:

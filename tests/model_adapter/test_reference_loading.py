@@ -98,3 +98,26 @@ def test_incomplete_checkpoint_is_a_one_line_error(fp8_checkpoint, tmp_path):
     assert "\n" not in str(e.value)
     with pytest.raises(UserFacingError, match="No config.json"):
         load_checkpoint(tmp_path / "nowhere")
+
+
+def test_release_style_config_json_is_read(tmp_path):
+    """A config.json shaped like the release's (derived and foreign fields included)."""
+    import json as _json
+
+    from longcat_evals.model_adapter.reference.configuration import LongcatConfig
+
+    fields = {
+        "architectures": ["LongcatFlashProForCausalLM"],
+        "model_type": "longcat_flash_pro",
+        "num_layers": 38,
+        "num_hidden_layers": 76,
+        "qk_head_dim": 192,
+        "rope_scaling": {"type": "yarn", "factor": 120.0, "original_max_position_embeddings": 8192},
+        "oe_vocab_size_ratio": 100.567,
+        "index_topk": 2048,
+        "torch_dtype": "bfloat16",
+    }
+    (tmp_path / "config.json").write_text(_json.dumps(fields))
+    config = LongcatConfig.from_pretrained(tmp_path)
+    assert (config.num_layers, config.num_hidden_layers, config.qk_head_dim) == (38, 76, 192)
+    assert config.rope_parameters["factor"] == 120.0 and config.ngram_base_rows == 16476897
