@@ -8,12 +8,16 @@ run_script.sh on the selected test files and its parser.py, which writes output.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
+from types import SimpleNamespace
 
 import pytest
+from inspect_ai import eval as inspect_eval
 
 from longcat_evals.evals.swe.adapters import from_pro_row
 from longcat_evals.evals.swe.grading import grade
+from longcat_evals.evals.swe.task import swe_bench_pro
 from longcat_evals.sandboxes import images
 from longcat_evals.tasks.swe import BUILTIN_DIR
 
@@ -34,7 +38,7 @@ json.dump({"tests": tests}, open(sys.argv[3], "w"))
 
 
 @pytest.fixture(scope="module")
-def pro_instance(builtin, tmp_path_factory):
+def pro(builtin, tmp_path_factory):
     inikit = builtin["longcat__inikit-12"]
     bundle = BUILTIN_DIR / "repos" / "inikit.bundle"
     context = tmp_path_factory.mktemp("pro-ctx")
@@ -51,7 +55,9 @@ def pro_instance(builtin, tmp_path_factory):
     fix = subprocess.run(
         ["git", "ls-remote", str(bundle), "refs/heads/main"], capture_output=True, text=True
     ).stdout.split()[0]
-    tag = f"longcat-evals/swe-protest:{inikit.base_commit[:12]}"
+    # Named like a sweap image so the Pro adapter's own naming finds it locally.
+    dockerhub_tag = f"longcat-protest-{inikit.base_commit[:12]}"
+    tag = f"jefzda/sweap-images:{dockerhub_tag}"
     images.build_image(tag, context, network="none", log=lambda _: None)
     iid = "instance_longcat__inikit-12-vnan"
     checkout = tmp_path_factory.mktemp("pro-checkout")
@@ -72,15 +78,18 @@ def pro_instance(builtin, tmp_path_factory):
         f"git checkout {fix} -- tests/test_parser.py",
         "selected_test_files_to_run": "['tests/test_parser.py']",
         "repo_language": "python",
-        "dockerhub_tag": "unused",
+        "dockerhub_tag": dockerhub_tag,
     }
     instance = from_pro_row(row, checkout, "fixture")
-    instance.image = tag
-    yield instance
+    assert instance.image == tag
+    rows = checkout / "pro.jsonl"
+    rows.write_text(json.dumps(row) + "\n")
+    yield SimpleNamespace(instance=instance, checkout=str(checkout), rows=str(rows))
     subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
 
 
-def test_pro_gold_resolves_empty_does_not(pro_instance):
+def test_pro_gold_resolves_empty_does_not(pro):
+    pro_instance = pro.instance
     gold = asyncio.run(grade(pro_instance, pro_instance.patch))
     assert gold.resolved and gold.outcome == "resolved", gold
     assert gold.tests_status["FAIL_TO_PASS"]["failure"] == []
@@ -90,7 +99,20 @@ def test_pro_gold_resolves_empty_does_not(pro_instance):
     assert empty.tests_status["PASS_TO_PASS"]["failure"] == []
 
 
-def test_pro_patch_that_does_not_apply(pro_instance):
+def test_pro_patch_that_does_not_apply(pro):
+    pro_instance = pro.instance
     bad = pro_instance.patch.replace("def _split_pair", "def _no_such_line", 1)
     result = asyncio.run(grade(pro_instance, bad))
     assert result.outcome == "patch_failed" and "Patch Apply Failed" in result.reason
+
+
+def test_swe_bench_pro_task_oracle(pro, tmp_path):
+    """The whole task: scrub /app (its image holds the fix), oracle, fresh-container grading."""
+    task = swe_bench_pro(
+        pro_checkout=pro.checkout, dataset=pro.rows, agent="oracle", memory_mb=2048
+    )
+    log = inspect_eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")[0]
+    sample = log.samples[0]
+    assert sample.error is None, sample.error
+    score = next(iter(sample.scores.values()))
+    assert score.value == 1.0 and score.metadata["outcome"] == "resolved"
