@@ -65,7 +65,13 @@ def clean_checkout(source: Path, base_commit: str, dest: Path, instance_id: str)
     with tempfile.TemporaryDirectory(dir=state_dir(), prefix="swe-src-") as tmp:
         staging = Path(tmp) / "src"
         # A bare clone of a bundle or a repo path: never touch the user's repository.
-        _git("clone", "--quiet", "--bare", "--no-local", str(source), str(staging))
+        try:
+            _git("clone", "--quiet", "--bare", "--no-local", str(source), str(staging))
+        except SandboxSetupError as e:
+            raise InstanceError(
+                f"instance {instance_id}: field environment.repo_source: {source} is not a git "
+                f"bundle or repository ({e})"
+            ) from None
         try:
             full = _git("rev-parse", "--verify", f"{base_commit}^{{commit}}", cwd=staging).strip()
         except SandboxSetupError:

@@ -197,3 +197,15 @@ def test_test_file_edits_are_recognised():
     assert edited_test_files(diff, ["src/width.rs"]) == [
         "tests/test_a.py", "cache_test.go", "test/x.test.js", "src/width.rs",
     ]  # fmt: skip
+
+
+def test_repo_source_that_is_not_a_repository(tmp_path):
+    from longcat_evals.evals.swe.environment import clean_checkout
+
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(InstanceError) as info:
+        clean_checkout(tmp_path / "plain", "abc1234", tmp_path / "out", "acme__x-1")
+    assert "acme__x-1" in str(info.value) and "environment.repo_source" in str(info.value)
+    with pytest.raises(InstanceError, match="field base_commit"):
+        bundle = BUILTIN_INSTANCES.parent / "repos" / "inikit.bundle"
+        clean_checkout(bundle, "0" * 40, tmp_path / "out2", "acme__x-1")
