@@ -17,6 +17,8 @@ from inspect_ai.model._stream import NoStreamDataError, report_model_stream_star
 from openai._models import construct_type
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from longcat_evals.model_adapter.endpoint_timing import CallTiming
+
 
 class _Choice:
     def __init__(self) -> None:
@@ -67,14 +69,21 @@ class _Choice:
         return msg
 
 
-async def accumulate_stream(stream: AsyncIterable[ChatCompletionChunk]) -> ChatCompletion:
-    """Consume a chat-completions stream and return the equivalent non-streamed completion."""
+async def accumulate_stream(
+    stream: AsyncIterable[ChatCompletionChunk], timing: CallTiming | None = None
+) -> ChatCompletion:
+    """Consume a chat-completions stream and return the equivalent non-streamed completion.
+
+    With `timing`, the arrival of the first and last token is noted (TTFT/TPOT).
+    """
     report_model_stream_start()
     choices: dict[int, _Choice] = {}
     head: ChatCompletionChunk | None = None
     usage: Any = None
     tool_meta: dict[int, Any] = {}
     async for chunk in stream:
+        if timing is not None and chunk.choices:
+            timing.note_chunk(chunk)  # first: arrival time, before any processing
         head = head or chunk
         await _report_chat_completion_chunk(chunk, tool_meta)
         if chunk.usage is not None:

@@ -9,7 +9,6 @@ serving benchmarks (and Meituan's prefill/decode-disaggregation claims) define i
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable, AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -25,6 +24,14 @@ class CallTiming:
     last_token: float | None = None
     end: float | None = None
     streamed: bool = False
+
+    def note_chunk(self, chunk: ChatCompletionChunk) -> None:
+        """Record the arrival time if this chunk carries a token."""
+        if _carries_token(chunk):
+            now = time.perf_counter()
+            if self.first_token is None:
+                self.first_token = now
+            self.last_token = now
 
     def metadata(self, output_tokens: int | None) -> dict[str, float | int | bool | None]:
         """The figures recorded in `ModelOutput.metadata` (milliseconds)."""
@@ -54,16 +61,3 @@ def _carries_token(chunk: ChatCompletionChunk) -> bool:
         if getattr(delta, "reasoning", None):
             return True
     return False
-
-
-async def timed_stream(
-    stream: AsyncIterable[ChatCompletionChunk], timing: CallTiming | None
-) -> AsyncIterator[ChatCompletionChunk]:
-    """Pass chunks through, noting when tokens arrive."""
-    async for chunk in stream:
-        if timing is not None and _carries_token(chunk):
-            now = time.perf_counter()
-            if timing.first_token is None:
-                timing.first_token = now
-            timing.last_token = now
-        yield chunk

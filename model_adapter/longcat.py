@@ -41,7 +41,7 @@ from longcat_evals.model_adapter.endpoint_messages import (
     raw_text_choice,
 )
 from longcat_evals.model_adapter.endpoint_stream import accumulate_stream
-from longcat_evals.model_adapter.endpoint_timing import CURRENT, CallTiming, timed_stream
+from longcat_evals.model_adapter.endpoint_timing import CURRENT, CallTiming
 
 logger = getLogger(__name__)
 
@@ -202,7 +202,7 @@ class LongCatAPI(OpenAICompatibleAPI):
                 timing.end = time.perf_counter()
 
     async def stream_completion(self, stream: Any) -> ChatCompletion:
-        completion = await accumulate_stream(timed_stream(stream, CURRENT.get()))
+        completion = await accumulate_stream(stream, CURRENT.get())
         if any(c.finish_reason is None for c in completion.choices):
             raw = completion.model_dump_json()
             raise errors.response_error(str(self.base_url), "stream ended without finish", raw)
