@@ -52,6 +52,9 @@ MAX_OUTPUT_TOKENS = 131_072
 PRICE_INPUT_PER_MTOK = 0.75
 PRICE_OUTPUT_PER_MTOK = 2.95
 DEFAULT_RETRY_BACKOFF_S = 3.0
+# after a 402/401 every call fails at once for this long (the run ends); a memoized model in a
+# long-lived process (a notebook) asks the server again afterwards, e.g. once quota is topped up
+FATAL_LATCH_S = 300.0
 # length of the conversation being answered, salted into raw-text tool-call ids
 _TURN: ContextVar[int] = ContextVar("longcat_turn", default=0)
 
@@ -104,6 +107,7 @@ class LongCatAPI(OpenAICompatibleAPI):
             else os.environ.get("LONGCAT_RETRY_BACKOFF_S", DEFAULT_RETRY_BACKOFF_S)
         )
         self._fatal: errors.LongCatError | None = None
+        self._fatal_until = 0.0
         # one retry layer (Inspect's): visible in the log, bounded by --max-retries
         model_args.setdefault("max_retries", 0)
         super().__init__(
@@ -215,7 +219,7 @@ class LongCatAPI(OpenAICompatibleAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput | tuple[ModelOutput | Exception, ModelCall]:
-        if self._fatal is not None:
+        if self._fatal is not None and time.monotonic() < self._fatal_until:
             raise self._fatal
         timing = CallTiming()
         token = CURRENT.set(timing)
@@ -238,10 +242,12 @@ class LongCatAPI(OpenAICompatibleAPI):
     def _status_error(self, ex: APIStatusError) -> Exception:
         if ex.status_code == 402:
             self._fatal = errors.quota_error(ex, str(self.base_url))
+            self._fatal_until = time.monotonic() + FATAL_LATCH_S
             logger.error(str(self._fatal))
             return self._fatal
         if ex.status_code == 401:
             self._fatal = errors.auth_error(ex, str(self.base_url), self.key_var)
+            self._fatal_until = time.monotonic() + FATAL_LATCH_S
             return self._fatal
         return ex
 

@@ -178,3 +178,20 @@ def test_refreshed_key_clears_auth_latch_but_not_quota(server):
     with pytest.raises(LongCatQuotaError):
         asyncio.run(api.generate(*args))
     assert len(server.requests) == 2
+
+
+def test_quota_latch_expires(server):
+    import asyncio
+
+    from inspect_ai.model import ChatMessageUser, GenerateConfig
+
+    from longcat_evals.model_adapter.endpoint_errors import LongCatQuotaError
+
+    api = get_model(MODEL, base_url=server.base_url, memoize=False).api
+    args = ([ChatMessageUser(content="hi")], [], "none", GenerateConfig())
+    server.push(Reply(status=402))
+    with pytest.raises(LongCatQuotaError):
+        asyncio.run(api.generate(*args))
+    api._fatal_until = 0.0  # as if FATAL_LATCH_S had passed (quota topped up meanwhile)
+    asyncio.run(api.generate(*args))
+    assert len(server.requests) == 2
