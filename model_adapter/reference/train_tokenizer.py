@@ -1,8 +1,8 @@
 """Rebuild `tokenizer.json`, the tiny configuration's tokenizer.
 
 A byte-level BPE (so any text encodes) trained with the `tokenizers` library on text this project
-ships: the long-context haystack (tasks/long_context/devils_dictionary.txt) and the repository's
-README. LongCat's special tokens come first, so bos = 1 and eos = 2 as in the released config.
+ships and does not edit: the long-context haystack (tasks/long_context/devils_dictionary.txt).
+LongCat's special tokens come first, so bos = 1 and eos = 2 as in the released config.
 
     python -m longcat_evals.model_adapter.reference.train_tokenizer
 """
@@ -15,7 +15,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SOURCES = [ROOT / "tasks" / "long_context" / "devils_dictionary.txt", ROOT / "README.md"]
+SOURCES = [ROOT / "tasks" / "long_context" / "devils_dictionary.txt"]
 VOCAB_SIZE = 1024
 SPECIAL_TOKENS = [
     "<longcat_pad>",
