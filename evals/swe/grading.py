@@ -126,9 +126,12 @@ class GradingContainer:
             raise GradingInfraError(f"could not write {path} in the grading container: {out}")
 
     async def sh(self, script: str, timeout: float = DOCKER_TIMEOUT_SEC):
+        # Merge stderr into stdout INSIDE the container: Docker forwards the two streams
+        # separately and their lines can swap, which moved test results (stdout) past the
+        # `set -x` trace of the end marker (stderr) and out of the graded slice.
         return await _run(
-            "docker", "exec", "--workdir", self.workdir, self.name, "bash", "-c", script,
-            timeout=timeout,
+            "docker", "exec", "--workdir", self.workdir, self.name,
+            "bash", "-c", f"exec 2>&1\n{script}", timeout=timeout,
         )  # fmt: skip
 
 
