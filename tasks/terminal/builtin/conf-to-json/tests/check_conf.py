@@ -7,7 +7,9 @@ import reference  # noqa: E402
 
 for path in ["/app/examples/app.conf", "/tests/hidden1.conf", "/tests/hidden2.conf"]:
     out = "/tmp/conf_out.json"
-    result = subprocess.run(["python3", "/app/conf2json.py", path, out], capture_output=True, text=True, timeout=20)
+    result = subprocess.run(
+        ["python3", "/app/conf2json.py", path, out], capture_output=True, text=True, timeout=20
+    )
     if result.returncode != 0:
         sys.exit(f"{path}: converter failed: {result.stderr[-400:]}")
     expected = reference.convert(open(path).read())

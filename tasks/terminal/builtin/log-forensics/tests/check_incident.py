@@ -18,7 +18,9 @@ for path in sorted(Path("/tmp/pristine-logs").iterdir()):
         m = LINE.match(line)
         if m:
             events.append(m.groups())
-failed = Counter(ip for ip, _, method, p, status in events if (method, p, status) == ("POST", "/login", "401"))
+failed = Counter(
+    ip for ip, _, method, p, status in events if (method, p, status) == ("POST", "/login", "401")
+)
 ip, count = failed.most_common(1)[0]
 successes = sorted(
     dt.datetime.strptime(t, "%d/%b/%Y:%H:%M:%S %z")
@@ -28,7 +30,7 @@ successes = sorted(
 expected = {
     "ip": ip,
     "failed_attempts": count,
-    "first_success": successes[0].astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "first_success": successes[0].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
 }
 try:
     found = json.loads(Path("/app/incident.json").read_text())

@@ -34,7 +34,8 @@ def lines():
             events.append((t + dt.timedelta(seconds=2), attacker, "POST", "/login", 200))
         if i > 5000 and rng.random() < 0.5:  # a noisy scanner in the current log
             m = rng.choice(["GET", "GET", "POST"])
-            events.append((t + dt.timedelta(seconds=3), decoy, m, rng.choice(["/login", "/admin"]), 401))
+            path = rng.choice(["/login", "/admin"])
+            events.append((t + dt.timedelta(seconds=3), decoy, m, path, 401))
     events.sort(key=lambda e: e[0])
     for t, ip, method, path, status in events:
         stamp = t.strftime("%d/%b/%Y:%H:%M:%S %z")
@@ -48,9 +49,10 @@ def main(target: str) -> None:
     all_lines = list(lines())
     chunks = all_lines
     n = len(chunks)
-    parts = [chunks[: n // 4], chunks[n // 4 : n // 2], chunks[n // 2 : 3 * n // 4], chunks[3 * n // 4 :]]
+    cuts = [0, n // 4, n // 2, 3 * n // 4, n]
+    parts = [chunks[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
     names = ["access.log.3.gz", "access.log.2.gz", "access.log.1", "access.log"]
-    for name, part in zip(names, parts):
+    for name, part in zip(names, parts, strict=True):
         data = "".join(part).encode()
         if name.endswith(".gz"):
             (out / name).write_bytes(gzip.compress(data, mtime=0))

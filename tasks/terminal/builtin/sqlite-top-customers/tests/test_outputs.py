@@ -10,7 +10,10 @@ def expected_rows():
     db = sqlite3.connect(":memory:")
     db.executescript(Path("/tests/seed.sql").read_text())
     totals = {}
-    query = "SELECT c.name, c.country, o.placed_at, o.status, o.amount_cents FROM orders o JOIN customers c ON c.id = o.customer_id"
+    query = (
+        "SELECT c.name, c.country, o.placed_at, o.status, o.amount_cents"
+        " FROM orders o JOIN customers c ON c.id = o.customer_id"
+    )
     for name, country, placed_at, status, cents in db.execute(query):
         if status.lower() != "paid" or not placed_at.startswith("2025-"):
             continue
