@@ -52,6 +52,14 @@ def plan(script: str) -> tuple[list[str], list[str]]:
 
 
 BAKE_FAILED_FILE = "/etc/longcat-evals-bake-failed"
+# What curl, pip, apt, uv, git and npm print when the network is not there.
+_FAILURE = re.compile(
+    r"Could not resolve host|Temporary failure (in name resolution|resolving)"
+    r"|Name or service not known|Network is unreachable|Failed to establish a new connection"
+    r"|Failed to connect to|Could not connect to|getaddrinfo|No route to host"
+    r"|dns error|failed to lookup address",
+    re.IGNORECASE,
+)
 
 
 def bake_steps(baked: list[str]) -> list[str]:
@@ -70,3 +78,11 @@ def bake_steps(baked: list[str]) -> list[str]:
         quoted = line.replace("'", "'\\''")
         steps.append(f"RUN ({command}) || echo '{quoted}' >> {BAKE_FAILED_FILE}")
     return steps
+
+
+def failure_evidence(output: str) -> str | None:
+    """The first line of OUTPUT showing a failed network access, if any."""
+    for line in output.splitlines():
+        if _FAILURE.search(line):
+            return line.strip()[:200]
+    return None

@@ -14,6 +14,7 @@ import longcat_evals.tasks
 from longcat_evals.evals.agents import resolve_agent
 from longcat_evals.evals.terminal import environment, image_map
 from longcat_evals.evals.terminal.loader import TaskLoadError, load_all
+from longcat_evals.evals.terminal.network import network_lines
 from longcat_evals.evals.terminal.solvers import agent_time_limit, terminal_oracle
 from longcat_evals.evals.terminal.spec import TerminalTask
 from longcat_evals.evals.terminal.verify import terminal_verifier
@@ -74,6 +75,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
         "image_substitutions": env.substitutions,
         "baked_installs": env.baked,
         "network_needs": env.network_needs,
+        "script_network_lines": network_lines(environment.test_scripts(task)),
     }
     if error:
         _log(f"WARNING: {error} (this sample will error; the others go on)")

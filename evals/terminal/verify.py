@@ -16,7 +16,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
-from longcat_evals.evals.terminal import rewards
+from longcat_evals.evals.terminal import network, rewards
 from longcat_evals.evals.terminal.network import BAKE_FAILED_FILE
 from longcat_evals.evals.terminal.transfer import copy_in
 
@@ -78,6 +78,36 @@ async def run_tests(meta: dict, timeout_multiplier: float) -> tuple[int | None, 
     return code, output
 
 
+def network_verdict(
+    found: rewards.Verdict, meta: dict, output: str, failed_bakes: list[str]
+) -> rewards.Verdict:
+    """Turn a failing score into "needs network" when the network is why it failed.
+
+    Offline: the script has network lines left unbaked (or a bake failed). Online: the script
+    has network lines and its output shows a failed network access (DNS, connect, ...).
+    """
+    if found.scored and found.value >= 1.0:
+        return found
+    reward = f"{found.value:g}" if found.scored else "none"
+    needs = list(meta.get("network_needs") or []) + failed_bakes
+    if meta.get("offline") and needs:
+        return rewards.Verdict(
+            rewards.NAN,
+            f"needs network: the test script runs `{needs[0]}` but the task ran offline "
+            f"(reward {reward}); rerun with -T network=true",
+            {**found.details, "network_needs": needs},
+        )
+    evidence = network.failure_evidence(output)
+    if not meta.get("offline") and meta.get("script_network_lines") and evidence:
+        return rewards.Verdict(
+            rewards.NAN,
+            f"needs network: the test script's network access failed ({evidence!r}; reward "
+            f"{reward}); run where it can reach what it fetches",
+            {**found.details, "network_needs": meta["script_network_lines"]},
+        )
+    return found
+
+
 async def verdict(meta: dict, timeout_multiplier: float) -> tuple[rewards.Verdict, str]:
     code, output = await run_tests(meta, timeout_multiplier)
     if code is None:
@@ -89,18 +119,8 @@ async def verdict(meta: dict, timeout_multiplier: float) -> tuple[rewards.Verdic
         found = rewards.harbor(
             await _read(f"{LOG_DIR}/reward.txt"), await _read(f"{LOG_DIR}/reward.json"), code
         )
-    needs = list(meta.get("network_needs") or [])
     failed_bakes = await _read(BAKE_FAILED_FILE)
-    needs += (failed_bakes or "").splitlines()
-    if meta.get("offline") and needs and not (found.scored and found.value >= 1.0):
-        reward = f"{found.value:g}" if found.scored else "none"
-        found = rewards.Verdict(
-            rewards.NAN,
-            f"needs network: the test script runs `{needs[0]}` but the task ran offline "
-            f"(reward {reward}); rerun with -T network=true",
-            {**found.details, "network_needs": needs},
-        )
-    return found, output
+    return network_verdict(found, meta, output, (failed_bakes or "").splitlines()), output
 
 
 @scorer(metrics=[mean_reward(), unscored()])

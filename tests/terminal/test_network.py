@@ -44,3 +44,46 @@ def test_bake_steps_never_fail_the_build():
     assert steps[0].startswith("RUN (apt-get update -q && yes | DEBIAN_FRONTEND=noninteractive")
     assert all(network.BAKE_FAILED_FILE in step for step in steps)
     assert "PIP_BREAK_SYSTEM_PACKAGES=1 pip install 'pytest<9'" in steps[1]
+
+
+def test_failure_evidence_from_real_tool_messages():
+    curl = "curl: (6) Could not resolve host: astral.sh\n"
+    pip = (
+        "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) "
+        "after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection."
+        "HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno -3] "
+        "Temporary failure in name resolution')': /simple/pytest/\n"
+    )
+    apt = (
+        "Err:1 http://deb.debian.org/debian bookworm InRelease\n"
+        "  Temporary failure resolving 'deb.debian.org'\n"
+    )
+    for text in (curl, pip, apt):
+        assert network.failure_evidence("ok\n" + text)
+    assert (
+        network.failure_evidence("FAILED tests/test_outputs.py::test_x - assert 1 == 2\n") is None
+    )
+
+
+def _verdict(value, offline, needs=(), lines=(), output="", bakes=()):
+    from longcat_evals.evals.terminal.rewards import Verdict
+    from longcat_evals.evals.terminal.verify import network_verdict
+
+    meta = {"offline": offline, "network_needs": list(needs), "script_network_lines": list(lines)}
+    return network_verdict(Verdict(value, "reward.txt = x"), meta, output, list(bakes))
+
+
+def test_needs_network_is_never_a_silent_zero():
+    import math
+
+    curl = "curl -LsSf https://astral.sh/uv/install.sh | sh"
+    offline = _verdict(0.0, True, needs=[curl])
+    assert math.isnan(offline.value) and offline.explanation.startswith("needs network: the test")
+    assert "rerun with -T network=true" in offline.explanation
+    assert math.isnan(_verdict(0.0, True, bakes=["pip install nothing-here"]).value)
+    online = _verdict(0.0, False, lines=[curl], output="curl: (6) Could not resolve host: x\n")
+    assert math.isnan(online.value) and "network access failed" in online.explanation
+    # A pass stands; a failure without network evidence (or without network lines) is wrong.
+    assert _verdict(1.0, True, needs=[curl]).value == 1.0
+    assert _verdict(0.0, False, lines=[curl], output="assert 1 == 2\n").value == 0.0
+    assert _verdict(0.0, True).value == 0.0
