@@ -132,7 +132,7 @@ def build(
         filler = _filler(tok, stream_factory(), max(0, budget))
         prompt, insert_chars, ctx_start, ctx_end = _assemble(prefix, filler, inserts, suffix)
         enc = tok.encode(prompt)
-        n = len(enc.ids)
+        n = len(enc)
         if target_tokens - TOLERANCE_TOKENS <= n <= target_tokens:
             return _measure(
                 enc, prompt, target_tokens, inserts, insert_chars, ctx_start, ctx_end, attempt
@@ -148,9 +148,16 @@ def build(
 
 
 def _measure(enc, prompt, target, inserts, insert_chars, ctx_start, ctx_end, attempts) -> Built:
-    starts = [s for s, _ in enc.offsets]
+    starts: list[int] = []
 
     def index(char: int) -> int:
+        """Index of the first token starting at or after CHAR."""
+        # char_to_token asks Rust directly; materialising 1M offsets would cost ~0.1x an encode.
+        token = enc.char_to_token(char) if char < len(prompt) else None
+        if token is not None and enc.token_to_chars(token)[0] == char:
+            return token
+        if not starts:  # rare: CHAR inside a token or unmapped (e.g. a replaced space)
+            starts.extend(s for s, _ in enc.offsets)
         return bisect.bisect_left(starts, char)
 
     first, last = index(ctx_start), index(ctx_end)
@@ -163,4 +170,4 @@ def _measure(enc, prompt, target, inserts, insert_chars, ctx_start, ctx_end, att
         before = index(c) - first
         before -= sum(n for n, other in zip(lengths, insert_chars, strict=True) if other < c)
         depths.append(before / filler_total if filler_total else 0.0)
-    return Built(prompt, target, len(enc.ids), last - first, depths, insert_chars, attempts)
+    return Built(prompt, target, len(enc), last - first, depths, insert_chars, attempts)

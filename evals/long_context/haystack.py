@@ -63,14 +63,14 @@ def unit_counts(tok: LoadedTokenizer, name: str, units: tuple[str, ...]) -> tupl
     key = (tok.fingerprint, name)
     if key not in _COUNTS:
         encoded = tok.tokenizer.encode_batch(list(units), add_special_tokens=False)
-        _COUNTS[key] = tuple(len(e.ids) for e in encoded)
+        _COUNTS[key] = tuple(len(e) for e in encoded)
     return _COUNTS[key]
 
 
 def count_units(tok: LoadedTokenizer, texts: list[str]) -> list[Unit]:
     """Count freshly generated units in one batch encode."""
     encoded = tok.tokenizer.encode_batch(texts, add_special_tokens=False)
-    return [Unit(t, len(e.ids)) for t, e in zip(texts, encoded, strict=True)]
+    return [Unit(t, len(e)) for t, e in zip(texts, encoded, strict=True)]
 
 
 def cycle(tok: LoadedTokenizer, name: str, units: tuple[str, ...], start: int) -> Iterator[Unit]:

@@ -36,7 +36,7 @@ class LoadedTokenizer:
     """True for the shipped default: counts are exact for it but only approximate the model's."""
 
     def count(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def encode(self, text: str):
         return self.tokenizer.encode(text, add_special_tokens=False)
