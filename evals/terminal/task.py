@@ -83,6 +83,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
         spec = docker_sandbox(image)
     else:
         spec = environment.sandbox_spec(task, env, offline, memory_mb)
+    meta["compose_file"] = spec.config
     return Sample(id=task.id, input=task.instruction, metadata=meta, sandbox=spec)
 
 

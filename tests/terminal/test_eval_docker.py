@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 from inspect_ai import eval as inspect_eval
 
 from longcat_evals.evals.terminal.loader import load_all
@@ -67,6 +68,13 @@ def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
     assert math.isnan(_value(network))
     explanation = next(iter(network.scores.values())).explanation
     assert explanation.startswith("needs network: the test script runs `curl -LsSf")
+    two = yaml.safe_load(Path(samples["tb1-two-services"].metadata["compose_file"]).read_text())
+    assert two["networks"] == {"tasknet": {"internal": True}}  # offline: no route out
+    default, api = two["services"]["default"], two["services"]["api"]
+    assert default["networks"]["tasknet"]["aliases"] == ["client"]
+    assert "volumes" not in default and "container_name" not in default
+    assert default["init"] and not default["privileged"] and default["pids_limit"]
+    assert "command" not in api and api["environment"] == {"SECRET_SOURCE": "build"}
     broken = samples["broken-build"]
     assert broken.error is not None and not broken.scores
     assert "docker build of terminal task 'broken-build'" in broken.error.message
@@ -91,9 +99,15 @@ def test_fixture_null_and_load_error_sample(docker_engine, tmp_path):
         shutil.copytree(FIXTURES / name, tmp_path / "tasks" / name)
     (tmp_path / "tasks" / "bad").mkdir()
     (tmp_path / "tasks" / "bad" / "task.toml").write_text("[agent\n")
+    slow = tmp_path / "tasks" / "slow-verifier"
+    shutil.copytree(FIXTURES / "json-reward", slow)
+    (slow / "task.toml").write_text("[verifier]\ntimeout_sec = 2.0\n")
+    (slow / "tests" / "test.sh").write_text("sleep 60\necho 1 > /logs/verifier/reward.txt\n")
     log, samples = _run(tmp_path, agent="null", path=str(tmp_path / "tasks"), network=False)
     assert _value(samples["hello-harbor"]) == 0.0
     assert _value(samples["tb1-count-words"]) == 0.0
+    timed_out = next(iter(samples["slow-verifier"].scores.values()))
+    assert math.isnan(timed_out.value) and timed_out.explanation == "verifier timed out after 2 s"
     assert samples["bad"].error.message.startswith(
         "sample bad: terminal task 'bad': task.toml: invalid TOML"
     )
