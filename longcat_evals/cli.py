@@ -324,5 +324,48 @@ def validate_swe(
         sys.exit(1)
 
 
+@validate_group.command(name="terminal")
+@click.argument("path", type=click.Path(exists=True, file_okay=False), required=False)
+@click.option("--image-map", "image_map_file", type=click.Path(exists=True, dir_okay=False),
+              help="Your image map, consulted before the built-in one.")  # fmt: skip
+def validate_terminal(path: str | None, image_map_file: str | None) -> None:
+    """Check Terminal-Bench task dirs statically: loading, base-image stand-ins, network needs.
+
+    Nothing is built or run; `inspect eval longcat_evals/terminal_bench -T path=PATH -T
+    agent=oracle` then runs them.
+    """
+    from rich.table import Table
+
+    from longcat_evals.evals.terminal import image_map
+    from longcat_evals.evals.terminal.check import check
+    from longcat_evals.evals.terminal.task import BUILTIN_SUITE
+
+    try:
+        maps = []
+        if image_map_file:
+            maps.append((image_map.load_map(Path(image_map_file)), image_map_file))
+        maps.append((image_map.load_map(image_map.BUILTIN_MAP), "built-in"))
+        rows = check(Path(path) if path else BUILTIN_SUITE, maps)
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    table = Table(title="Terminal-Bench tasks (static check)")
+    for column in ("task", "format", "category", "difficulty", "base images", "offline tests"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        if row.error:
+            table.add_row(row.id, "[red]error[/]", "", "", row.error, "")
+            continue
+        bases = "; ".join(f"{ref} -> {use}" for ref, use in row.bases) or "-"
+        tests = "ok" if not row.needs_network else f"needs network: {row.needs_network[0]}"
+        if row.baked:
+            tests += f" ({len(row.baked)} install(s) baked)"
+        table.add_row(row.id, row.format, row.category or "", row.difficulty or "", bases, tests)
+    Console().print(table)
+    errors = [row for row in rows if row.error]
+    _log(f"{len(rows) - len(errors)}/{len(rows)} tasks load")
+    if errors:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()
