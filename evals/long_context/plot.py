@@ -59,7 +59,8 @@ def load(log_path: Path) -> tuple[str, dict, list[Point]]:
     facts = {
         "task": family,
         "model": log.eval.model,
-        "agent": str((log.eval.task_args or {}).get("agent", "default")),
+        # `-T agent=null` is stored as None (Inspect reads -T values as YAML).
+        "agent": str((log.eval.task_args or {}).get("agent", "default") or "null"),
         "control": bool(task_meta.get("control", False)),
         "tokenizer": task_meta.get("tokenizer"),
         "tokenizer_approximate": task_meta.get("tokenizer_approximate"),
