@@ -85,10 +85,12 @@ def rope_frequencies(config: LongcatConfig) -> tuple[torch.Tensor, float]:
         high += 0.001  # avoid a zero-width ramp
     ramp = ((torch.arange(dim // 2, dtype=torch.float32) - low) / (high - low)).clamp(0, 1)
     inv_freq = inv_freq / factor * ramp + inv_freq * (1 - ramp)
-    cos_sin_scale = _yarn_mscale(factor, scaling.get("mscale", 1.0)) / _yarn_mscale(
-        factor, scaling.get("mscale_all_dim", 0.0) or 1.0
-    )
-    if not scaling.get("mscale_all_dim"):
+    # cos/sin carry mscale(mscale) / mscale(mscale_all_dim), 1.0 for LongCat (both 1); the
+    # softmax scale carries mscale(mscale_all_dim)^2 (see softmax_scale).
+    mscale, mscale_all_dim = scaling.get("mscale"), scaling.get("mscale_all_dim")
+    if mscale and mscale_all_dim:
+        cos_sin_scale = _yarn_mscale(factor, mscale) / _yarn_mscale(factor, mscale_all_dim)
+    else:
         cos_sin_scale = _yarn_mscale(factor)
     return inv_freq, cos_sin_scale
 
