@@ -10,7 +10,7 @@ from inspect_ai.util import sandbox
 
 from longcat_evals.evals.swe.grading import grade
 from longcat_evals.evals.swe.schema import patch_files
-from longcat_evals.evals.swe.solvers import instance_of
+from longcat_evals.evals.swe.solvers import PREEXISTING_KEY, instance_of
 from longcat_evals.sandboxes.compose import SandboxLimits
 
 DIFF_TIMEOUT_SEC = 300
@@ -21,12 +21,22 @@ TEST_PATH = re.compile(
 )
 
 
-def diff_command(base_commit: str) -> str:
-    # Untracked files count as the agent's changes (as in SWE-agent and the official harness
-    # inputs); `git add -A` honours .gitignore so build products stay out.
+PREEXISTING_PATH = "/tmp/.longcat-preexisting"
+
+
+def diff_command(base_commit: str, exclude_preexisting: bool = False) -> str:
+    # Untracked files count as the agent's changes (as in SWE-agent and mini-swe-agent);
+    # `git add -A` honours .gitignore, and files that were untracked before the agent started
+    # (build products the image left) are unstaged again: applying them to a fresh container
+    # of the same image would fail with "already exists".
+    unstage = (
+        f" && git reset -q --pathspec-from-file={PREEXISTING_PATH} --pathspec-file-nul"
+        if exclude_preexisting
+        else ""
+    )
     return (
         "git config --global --add safe.directory '*' >/dev/null 2>&1; "
-        f"git add -A && git diff --cached --binary {base_commit}"
+        f"git add -A{unstage} && git diff --cached --binary {base_commit}"
     )
 
 
@@ -46,8 +56,11 @@ def swe_scorer(test_timeout_sec: int = 1800, limits: SandboxLimits | None = None
 
     async def score(state: TaskState, target: Target) -> Score:
         instance = instance_of(state)
+        preexisting = state.store.get(PREEXISTING_KEY, [])
+        if preexisting:
+            await sandbox().write_file(PREEXISTING_PATH, "\0".join(preexisting) + "\0")
         result = await sandbox().exec(
-            ["bash", "-c", diff_command(instance.base_commit)],
+            ["bash", "-c", diff_command(instance.base_commit, bool(preexisting))],
             cwd=instance.workdir,
             timeout=DIFF_TIMEOUT_SEC,
         )

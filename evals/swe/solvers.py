@@ -11,6 +11,8 @@ from longcat_evals.evals.swe.schema import SweInstance
 SCRUB_TIMEOUT_SEC = 600
 APPLY_TIMEOUT_SEC = 120
 GOLD_PATH = "/tmp/.longcat-gold.diff"
+# Untracked files the image already had (build products not in .gitignore): not the agent's.
+PREEXISTING_KEY = "swe_preexisting_untracked"
 
 
 class SandboxStepError(RuntimeError):
@@ -38,6 +40,17 @@ def hide_future() -> Solver:
                 f"sample {instance.instance_id}: hiding git history failed: "
                 f"{result.stderr.strip()[-300:]}"
             )
+        listed = await sandbox().exec(
+            ["git", "ls-files", "--others", "--exclude-standard", "-z"],
+            cwd=instance.workdir,
+            timeout=SCRUB_TIMEOUT_SEC,
+        )
+        if not listed.success:
+            raise SandboxStepError(
+                f"sample {instance.instance_id}: listing untracked files failed: {listed.stderr}"
+            )
+        # Kept in the sample's store (outside the container, out of the agent's reach).
+        state.store.set(PREEXISTING_KEY, [f for f in listed.stdout.split("\0") if f])
         return state
 
     return solve

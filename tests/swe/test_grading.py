@@ -152,3 +152,28 @@ def test_agent_that_breaks_the_repository_scores_zero(builtin, tmp_path):
     assert sample.error is None
     score = next(iter(sample.scores.values()))
     assert score.value == 0.0 and score.metadata["outcome"] == "no_diff"
+
+
+def test_untracked_files_of_the_image_are_not_the_agents(tmp_path):
+    """An image whose set-up leaves an untracked, not ignored file (as build steps do)."""
+    from longcat_evals.evals.swe.dataset import load_local
+
+    row = json.loads(BUILTIN_INSTANCES.read_text().splitlines()[1])
+    env = row["environment"]
+    env["repo_source"] = str(BUILTIN_INSTANCES.parent / env["repo_source"])
+    env["setup"] = ["echo built > build-stamp.txt"]
+    row["instance_id"] = "longcat__timefmt-stamp"
+    path = tmp_path / "stamp.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    (instance,) = load_local(path, log=lambda _: None)
+    limits = SandboxLimits(memory_mb=2048)
+    task = Task(
+        dataset=to_samples([instance], "swe_stamp", limits),
+        solver=chain(hide_future(), swe_oracle()),
+        scorer=swe_scorer(limits=limits),
+    )
+    _, samples = _run(task, tmp_path)
+    score = next(iter(samples["longcat__timefmt-stamp"].scores.values()))
+    assert score.value == 1.0, score.explanation
+    # Only the agent's changes: the image's own untracked file is not in the patch.
+    assert "build-stamp.txt" not in score.answer and "timefmt/parse.py" in score.answer
