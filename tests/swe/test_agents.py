@@ -44,3 +44,27 @@ def test_mini_agent_edits_are_graded(solve, builtin, tmp_path):
     first_observation = sample.messages[3].text
     assert instance.base_commit[:7] in first_observation
     assert "pre-releases" not in first_observation.lower()
+
+
+def _call(tool: str, **arguments) -> ModelOutput:
+    output = ModelOutput.for_tool_call(model="mockllm", tool_name=tool, tool_arguments=arguments)
+    output.usage = USAGE
+    return output
+
+
+def test_default_agent_edits_are_graded(builtin, tmp_path):
+    instance = builtin["longcat__inikit-12"]
+    script = [
+        _call("bash", command="git status --short && ls inikit"),
+        _call("bash", command=f"git apply <<'PATCH'\n{instance.patch}PATCH"),
+        _call("submit", answer="Inline comments are now stripped."),
+    ]
+    model = get_model("mockllm/model", custom_outputs=script)
+    log = inspect_eval(
+        swe_local(agent="default", instance_ids=instance.instance_id, memory_mb=2048),
+        model=model, log_dir=str(tmp_path), display="none",
+    )[0]  # fmt: skip
+    sample = log.samples[0]
+    assert sample.error is None, sample.error
+    score = next(iter(sample.scores.values()))
+    assert score.value == 1.0, score.explanation
