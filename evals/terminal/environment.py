@@ -50,7 +50,7 @@ def slug(task_id: str) -> str:
 
 def test_scripts(task: TerminalTask) -> str:
     """Every shell script verification runs, concatenated (for the network analysis)."""
-    parts = [task.test_script.read_text()] if task.test_script else []
+    parts = [task.test_script.read_text(errors="replace")] if task.test_script else []
     if task.tests_dir and task.tests_dir.is_dir():
         parts += [p.read_text(errors="replace") for p in sorted(task.tests_dir.rglob("*.sh"))]
     return "\n".join(dict.fromkeys(parts))

@@ -28,6 +28,17 @@ class TaskLoadError(ValueError):
         super().__init__(f"terminal task '{task_id}': {where}: {problem}")
 
 
+def _text(path: Path, tid: str) -> str:
+    """A task file's text; undecodable or unreadable files are one-line load errors."""
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as e:
+        where = path.name if path.parent.name == tid else f"{path.parent.name}/{path.name}"
+        raise TaskLoadError(tid, where, f"not UTF-8 ({e.reason} at byte {e.start})") from e
+    except OSError as e:
+        raise TaskLoadError(tid, path.name, f"unreadable ({e.strerror})") from e
+
+
 def task_format(path: Path) -> str | None:
     if (path / "task.toml").is_file():
         return "harbor"
@@ -62,7 +73,7 @@ def _compose(directory: Path) -> Path | None:
 def _load_harbor(path: Path) -> TerminalTask:
     tid = path.name
     try:
-        raw = tomllib.loads((path / "task.toml").read_text())
+        raw = tomllib.loads(_text(path / "task.toml", tid))
         config = spec.HarborConfig.model_validate(raw)
     except tomllib.TOMLDecodeError as e:
         raise TaskLoadError(tid, "task.toml", f"invalid TOML ({e}); fix the syntax") from e
@@ -78,7 +89,7 @@ def _load_harbor(path: Path) -> TerminalTask:
     except ValueError as e:
         raise TaskLoadError(tid, "task.toml: environment.storage", str(e)) from e
     instruction = path / "instruction.md"
-    if not instruction.is_file() or not instruction.read_text().strip():
+    if not instruction.is_file() or not _text(instruction, tid).strip():
         raise TaskLoadError(tid, "instruction.md", "missing or empty; write the task's prompt")
     env_dir = path / "environment"
     dockerfile = env_dir / "Dockerfile"
@@ -99,7 +110,7 @@ def _load_harbor(path: Path) -> TerminalTask:
         id=tid,
         path=path,
         format="harbor",
-        instruction=instruction.read_text(),
+        instruction=_text(instruction, tid),
         category=meta.get("category"),
         difficulty=meta.get("difficulty"),
         tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
@@ -118,7 +129,7 @@ def _load_harbor(path: Path) -> TerminalTask:
         tests_dir=path / "tests",
         test_script=test_script,
         solution_dir=(path / "solution") if solve.is_file() else None,
-        solution_script=solve.read_text() if solve.is_file() else None,
+        solution_script=_text(solve, tid) if solve.is_file() else None,
         verifier_env=config.verifier.env,
         solution_env=config.solution.env,
         parser="reward_file",
@@ -127,11 +138,11 @@ def _load_harbor(path: Path) -> TerminalTask:
 
 def _tb1_solution(path: Path, tid: str) -> str | None:
     if (path / "solution.sh").is_file():
-        return (path / "solution.sh").read_text()
+        return _text(path / "solution.sh", tid)
     if not (path / "solution.yaml").is_file():
         return None
     try:
-        steps = yaml.safe_load((path / "solution.yaml").read_text())
+        steps = yaml.safe_load(_text(path / "solution.yaml", tid))
     except yaml.YAMLError as e:
         raise TaskLoadError(tid, "solution.yaml", f"invalid YAML ({_yaml_where(e)})") from e
     if not isinstance(steps, list):
@@ -154,7 +165,7 @@ def _yaml_where(e: yaml.YAMLError) -> str:
 def _load_tb1(path: Path) -> TerminalTask:
     tid = path.name
     try:
-        raw = yaml.safe_load((path / "task.yaml").read_text())
+        raw = yaml.safe_load(_text(path / "task.yaml", tid))
     except yaml.YAMLError as e:
         raise TaskLoadError(tid, "task.yaml", f"invalid YAML ({_yaml_where(e)})") from e
     if not isinstance(raw, dict):
@@ -210,7 +221,14 @@ def load_task(path: Path) -> TerminalTask:
     kind = task_format(path)
     if kind is None:
         raise TaskLoadError(path.name, "task.toml", "missing (and no task.yaml either)")
-    return _load_harbor(path) if kind == "harbor" else _load_tb1(path)
+    try:
+        return _load_harbor(path) if kind == "harbor" else _load_tb1(path)
+    except UnicodeDecodeError as e:
+        raise TaskLoadError(
+            path.name, "a text file", f"not UTF-8 ({e.reason} at byte {e.start})"
+        ) from e
+    except OSError as e:
+        raise TaskLoadError(path.name, e.filename or "a file", f"unreadable ({e.strerror})") from e
 
 
 def _split(value: str | list[str] | None) -> list[str]:

@@ -169,6 +169,13 @@ def test_malformed_tb1(tmp_path, name, break_it, where):
     assert "\n" not in str(caught.value)
 
 
+def test_undecodable_file_is_a_load_error(tmp_path):
+    directory = _copy(tmp_path, "latin1")
+    (directory / "instruction.md").write_bytes(b"caf\xe9 au lait\n")
+    with pytest.raises(TaskLoadError, match="terminal task 'latin1': instruction.md: not UTF-8"):
+        load_task(directory)
+
+
 def test_missing_solution_is_not_a_load_error(tmp_path):
     directory = _copy(tmp_path, "no-solution")
     shutil.rmtree(directory / "solution")
