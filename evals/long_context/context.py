@@ -13,7 +13,7 @@ Tolerance (documented in the README): prompt tokens are never above the target a
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+import itertools
 from dataclasses import dataclass, field
 
 from longcat_evals.evals.long_context.errors import LongContextError
@@ -71,43 +71,51 @@ def _cut(tok: LoadedTokenizer, text: str, budget: int) -> Unit | None:
     return None
 
 
-def _filler(tok: LoadedTokenizer, stream: Iterator[Unit], budget: int) -> list[Unit]:
-    units: list[Unit] = []
-    total = 0
-    for unit in stream:
-        if total + unit.tokens > budget:
-            rest = budget - total
-            if rest > 1:
-                piece = _cut(tok, unit.text, rest)
-                if piece is not None:
-                    units.append(piece)
-            return units
-        units.append(unit)
-        total += unit.tokens
-    return units
+def _filler(tok: LoadedTokenizer, stream, budget: int) -> tuple[list[str], list[int]]:
+    """Texts and token counts of filler units summing to at most BUDGET (last one cut)."""
+    if hasattr(stream, "take"):  # a counted corpus: slice it
+        texts, counts, nxt = stream.take(budget)
+        total = sum(counts)
+    else:
+        texts, counts, total, nxt = [], [], 0, None
+        for unit in stream:
+            if total + unit.tokens > budget:
+                nxt = unit
+                break
+            texts.append(unit.text)
+            counts.append(unit.tokens)
+            total += unit.tokens
+    rest = budget - total
+    if nxt is not None and rest > 1:
+        piece = _cut(tok, nxt.text, rest)
+        if piece is not None:
+            texts.append(piece.text)
+            counts.append(piece.tokens)
+    return texts, counts
 
 
-def _assemble(prefix: str, filler: list[Unit], inserts: list[Insert], suffix: str):
+def _assemble(prefix: str, filler: tuple[list[str], list[int]], inserts: list[Insert], suffix: str):
     """Prompt text and the character offset of each insert and of the haystack's ends."""
-    total = sum(u.tokens for u in filler)
-    cum = [0]
-    for u in filler:
-        cum.append(cum[-1] + u.tokens)
-    order = sorted(range(len(inserts)), key=lambda i: inserts[i].depth)
+    texts, counts = filler
+    cum = [0, *itertools.accumulate(counts)]
+    total = cum[-1]
     slots: dict[int, list[int]] = {}
-    for i in order:
+    for i in sorted(range(len(inserts)), key=lambda i: inserts[i].depth):
         slots.setdefault(bisect.bisect_left(cum, inserts[i].depth * total), []).append(i)
     parts = [prefix]
-    pos = len(prefix)
     insert_chars = [0] * len(inserts)
-    for b in range(len(filler) + 1):
-        for i in slots.get(b, ()):
+    pos, done = len(prefix), 0
+    for b in sorted(slots):
+        # Filler units before slot B, then the inserts that go there.
+        parts += texts[done:b]
+        pos += sum(map(len, texts[done:b]))
+        done = b
+        for i in slots[b]:
             insert_chars[i] = pos
             parts.append(inserts[i].text)
             pos += len(inserts[i].text)
-        if b < len(filler):
-            parts.append(filler[b].text)
-            pos += len(filler[b].text)
+    parts += texts[done:]
+    pos += sum(map(len, texts[done:]))
     return "".join(parts + [suffix]), insert_chars, len(prefix), pos
 
 

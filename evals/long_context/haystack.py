@@ -10,7 +10,9 @@ README: a 1M-token essay haystack repeats the book about ten times).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import random
 import re
 from collections.abc import Callable, Iterator
@@ -73,13 +75,59 @@ def count_units(tok: LoadedTokenizer, texts: list[str]) -> list[Unit]:
     return [Unit(t, len(e)) for t, e in zip(texts, encoded, strict=True)]
 
 
-def cycle(tok: LoadedTokenizer, name: str, units: tuple[str, ...], start: int) -> Iterator[Unit]:
+class Cycle:
+    """Endless stream of counted UNITS from index START, wrapping around.
+
+    `take` is the fast path used by the builder: whole units up to a token budget by slicing
+    and prefix sums (no per-unit Python work), then the unit to cut.
+    """
+
+    def __init__(self, tok: LoadedTokenizer, name: str, units: tuple[str, ...], start: int):
+        self.units = units
+        self.counts = unit_counts(tok, name, units)
+        self.cum = _prefix_sums(tok.fingerprint, name, self.counts)
+        self.start = start % len(units)
+
+    def __iter__(self) -> Iterator[Unit]:
+        i = self.start
+        while True:
+            yield Unit(self.units[i], self.counts[i])
+            i = (i + 1) % len(self.units)
+
+    def take(self, budget: int) -> tuple[list[str], list[int], Unit]:
+        """Whole units with at most BUDGET tokens in all, and the next unit (to be cut)."""
+        texts: list[str] = []
+        counts: list[int] = []
+        cum, i, left = self.cum, self.start, budget
+        if left >= cum[-1] and i == 0:  # whole passes over a short corpus (the noise unit)
+            passes = left // cum[-1]
+            texts += self.units * passes
+            counts += self.counts * passes
+            left -= passes * cum[-1]
+        while True:
+            # Largest j with cum[j] - cum[i] <= left, within this pass over the corpus.
+            j = bisect.bisect_right(cum, cum[i] + left, lo=i) - 1
+            texts += self.units[i:j]
+            counts += self.counts[i:j]
+            left -= cum[j] - cum[i]
+            if j < len(self.units):
+                return texts, counts, Unit(self.units[j], self.counts[j])
+            i = 0  # wrapped: the whole rest of the corpus fitted
+
+
+_SUMS: dict[tuple[str, str], list[int]] = {}
+
+
+def _prefix_sums(fingerprint: str, name: str, counts: tuple[int, ...]) -> list[int]:
+    key = (fingerprint, name)
+    if key not in _SUMS:
+        _SUMS[key] = [0, *itertools.accumulate(counts)]
+    return _SUMS[key]
+
+
+def cycle(tok: LoadedTokenizer, name: str, units: tuple[str, ...], start: int) -> Cycle:
     """Endless stream of UNITS from index START, wrapping around."""
-    counts = unit_counts(tok, name, units)
-    i = start % len(units)
-    while True:
-        yield Unit(units[i], counts[i])
-        i = (i + 1) % len(units)
+    return Cycle(tok, name, units, start)
 
 
 def essay_stream(tok: LoadedTokenizer, rng: random.Random) -> Iterator[Unit]:
