@@ -33,9 +33,11 @@ for ref in $(git for-each-ref --format='%(refname)'); do git update-ref -d "$ref
 for remote in $(git remote); do git remote remove "$remote"; done
 git update-ref refs/heads/{branch} "$head"
 git symbolic-ref HEAD refs/heads/{branch}
+# Linked worktrees' HEADs, .keep packs and alternates would keep objects alive through gc.
 rm -rf .git/logs .git/refs/original .git/refs/remotes .git/refs/tags .git/refs/stash \
   .git/packed-refs .git/FETCH_HEAD .git/ORIG_HEAD .git/MERGE_HEAD .git/shallow \
-  .git/objects/info/alternates .git/refs/replace .git/refs/notes
+  .git/objects/info/alternates .git/refs/replace .git/refs/notes .git/worktrees \
+  .git/rebase-merge .git/rebase-apply .git/sequencer .git/objects/pack/*.keep
 git reflog expire --expire=now --all
 git -c gc.reflogExpire=now -c gc.reflogExpireUnreachable=now gc --prune=now --quiet
 """.replace("{branch}", BASE_BRANCH)

@@ -112,6 +112,8 @@ def test_scrub_removes_future_history_from_an_official_style_image(inikit, tmp_p
         " && git checkout -q -b future && git checkout -q main \\\n"
         f" && git reset -q --hard {inikit.base_commit} \\\n"
         " && echo scratch >> README.md && git stash -q \\\n"
+        " && git worktree add -q /future-tree future && git repack -a -d -q \\\n"
+        " && touch $(ls .git/objects/pack/*.pack | sed 's/pack$/keep/') \\\n"
         " && git remote add upstream https://example.invalid/inikit.git && git pack-refs --all\n"
     )
     tag = f"longcat-evals/swe-leaktest:{inikit.base_commit[:12]}"
