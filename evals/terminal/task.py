@@ -12,7 +12,8 @@ from inspect_ai.solver import chain
 
 import longcat_evals.tasks
 from longcat_evals.evals.agents import resolve_agent
-from longcat_evals.evals.terminal import environment, image_map
+from longcat_evals.evals.terminal import environment
+from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import TaskLoadError, load_all
 from longcat_evals.evals.terminal.network import network_lines
 from longcat_evals.evals.terminal.solvers import agent_time_limit, terminal_oracle
@@ -102,7 +103,7 @@ def build_samples(
     tasks: str | None,
     category: str | None,
     difficulty: str | None,
-    resolver: image_map.Resolver,
+    resolver: imap.Resolver,
     network: bool | None,
     memory_mb: int | None,
     build_workers: int,
@@ -127,7 +128,7 @@ def terminal_bench(
     category: str | None = None,
     difficulty: str | None = None,
     agent: str = "default",
-    image_map_file: str | None = None,
+    image_map: str | None = None,
     base_images: Literal["auto", "map", "original"] = "auto",
     network: bool | None = None,
     timeout_multiplier: float = 1.0,
@@ -147,7 +148,7 @@ def terminal_bench(
         difficulty: Comma-separated difficulties to keep (easy, medium, hard).
         agent: `default` (ReAct + bash/python/editor), `mini` (bash-only), `oracle` (the task's
             solution), or `null` (does nothing).
-        image_map_file: A YAML image map consulted before the built-in one.
+        image_map: A YAML image map consulted before the built-in one.
         base_images: `auto` (use a public base image when present or pullable, else its mapped
             stand-in), `map` (always the stand-in when the map has one), `original` (never map).
         network: Give containers the network (true/false); default: each task's own policy.
@@ -159,9 +160,9 @@ def terminal_bench(
         build_workers: Task images built in parallel.
     """
     engine.ensure_engine()
-    maps = [(image_map.load_map(Path(image_map_file)), image_map_file)] if image_map_file else []
-    maps.append((image_map.load_map(image_map.BUILTIN_MAP), "built-in"))
-    resolver = image_map.Resolver(maps, base_images)
+    maps = [(imap.load_map(Path(image_map)), image_map)] if image_map else []
+    maps.append((imap.load_map(imap.BUILTIN_MAP), "built-in"))
+    resolver = imap.Resolver(maps, base_images)
     root = Path(path).expanduser() if path else BUILTIN_SUITE
     samples = build_samples(
         root, tasks, category, difficulty, resolver, network, memory_mb, build_workers

@@ -122,3 +122,19 @@ def test_missing_solution_errors_only_that_sample(docker_engine, tmp_path):
     assert "solution/solve.sh: missing, so the oracle agent cannot run" in (
         samples["hello-harbor"].error.message
     )
+
+
+def test_user_image_map_comes_first(docker_engine, tmp_path):
+    user_map = tmp_path / "my-map.yaml"
+    user_map.write_text("version: 1\nentries:\n  - match: 'debian:*'\n    use: c\n")
+    log, samples = _run(
+        tmp_path, agent="oracle", path=str(FIXTURES), tasks="json-reward", network=False,
+        image_map=str(user_map),
+    )  # fmt: skip
+    [substitution] = samples["json-reward"].metadata["image_substitutions"]
+    assert substitution["from"] == "debian:bookworm-slim" and substitution["map"] == str(user_map)
+    assert substitution["to"].startswith("longcat-evals/c:")
+    assert _value(samples["json-reward"]) == 0.75
+    user_map.write_text("version: 1\nentries:\n  - match: 'debian:*'\n")
+    with pytest.raises(ValueError, match=r"my-map.yaml: entries.0.use: Field required"):
+        terminal_bench(path=str(FIXTURES), image_map=str(user_map))
