@@ -9,9 +9,11 @@ solution are never copied into the image by us.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +72,38 @@ def render(task: TerminalTask, dockerfile: Path, resolver: Resolver, offline: bo
     return text, subs, baked, left
 
 
+@contextmanager
+def clean_context(task: TerminalTask, context: Path) -> Iterator[Path]:
+    """CONTEXT, or a copy of it without the task's tests and solution when it holds them.
+
+    Terminal-Bench 1.x builds from the task directory itself, so a `COPY . /app` would put the
+    hidden tests and the solution in the image; the copy keeps them out of every build.
+    """
+    hidden = {
+        p.resolve()
+        for p in (
+            task.tests_dir,
+            task.test_script,
+            task.solution_dir,
+            task.path / "solution.sh",
+            task.path / "solution.yaml",
+        )  # fmt: skip
+        if p is not None and p.exists()
+    }
+    root = context.resolve()
+    if not any(h.is_relative_to(root) for h in hidden):
+        yield context
+        return
+    with tempfile.TemporaryDirectory(dir=state_dir(), prefix="tb-context-") as tmp:
+        copy = Path(tmp) / "context"
+
+        def ignore(directory: str, names: list[str]) -> list[str]:
+            return [n for n in names if (Path(directory) / n).resolve() in hidden]
+
+        shutil.copytree(root, copy, ignore=ignore, symlinks=True)
+        yield copy
+
+
 def image_workdir(tag: str) -> str:
     out = subprocess.run(
         ["docker", "image", "inspect", "-f", "{{.Config.WorkingDir}}", tag],
@@ -90,28 +124,29 @@ def build_dockerfile(
 ) -> Environment:
     """Build DOCKERFILE (rewritten) in CONTEXT; returns the tagged Environment."""
     text, subs, baked, left = render(task, dockerfile, resolver, offline, log)
-    digest = images.hash_inputs(RECIPE_VERSION, text, context)
-    tag = images.tag_for(f"tb-{slug(name or task.id)}", digest)
     for sub in subs:
         log(f"[{task.id}] base image {sub.original} -> {sub.image} (image map: {sub.rule})")
-    if not images.image_exists(tag):
-        builds = state_dir() / "terminal"
-        builds.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=builds, prefix=f"{slug(task.id)}-", suffix=".Dockerfile", delete=False
-        ) as handle:
-            handle.write(text)
-        try:
-            images.build_image(
-                tag,
-                context,
-                dockerfile=Path(handle.name),
-                labels={images.RECIPE_LABEL: f"terminal/{task.id}"},
-                log=log,
-                what=f"terminal task '{task.id}' ({dockerfile.relative_to(task.path)})",
-            )
-        finally:
-            Path(handle.name).unlink(missing_ok=True)
+    with clean_context(task, context) as clean:
+        digest = images.hash_inputs(RECIPE_VERSION, text, clean)
+        tag = images.tag_for(f"tb-{slug(name or task.id)}", digest)
+        if not images.image_exists(tag):
+            builds = state_dir() / "terminal"
+            builds.mkdir(exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", dir=builds, prefix=f"{slug(task.id)}-", suffix=".Dockerfile", delete=False
+            ) as handle:
+                handle.write(text)
+            try:
+                images.build_image(
+                    tag,
+                    clean,
+                    dockerfile=Path(handle.name),
+                    labels={images.RECIPE_LABEL: f"terminal/{task.id}"},
+                    log=log,
+                    what=f"terminal task '{task.id}' ({dockerfile.relative_to(task.path)})",
+                )
+            finally:
+                Path(handle.name).unlink(missing_ok=True)
     return Environment(
         image=tag,
         workdir=image_workdir(tag),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,13 @@ def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
     assert math.isnan(_value(network))
     explanation = next(iter(network.scores.values())).explanation
     assert explanation.startswith("needs network: the test script runs `curl -LsSf")
+    # 1.x builds from the task dir; its `COPY . /app/task-src/` must not carry tests/solution.
+    listing = subprocess.run(
+        ["docker", "run", "--rm", samples["tb1-count-words"].metadata["image"], "ls", "-A",
+         "/app/task-src"], capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert "Dockerfile" in listing and "task.yaml" in listing
+    assert not {"tests", "solution.yaml", "run-tests.sh"} & set(listing)
     two = yaml.safe_load(Path(samples["tb1-two-services"].metadata["compose_file"]).read_text())
     assert two["networks"] == {"tasknet": {"internal": True}}  # offline: no route out
     default, api = two["services"]["default"], two["services"]["api"]
