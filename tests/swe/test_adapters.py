@@ -209,3 +209,33 @@ def test_repo_source_that_is_not_a_repository(tmp_path):
     with pytest.raises(InstanceError, match="field base_commit"):
         bundle = BUILTIN_INSTANCES.parent / "repos" / "inikit.bundle"
         clean_checkout(bundle, "0" * 40, tmp_path / "out2", "acme__x-1")
+
+
+def test_clean_checkout_from_a_repository_path_holds_only_base_history(tmp_path):
+    import subprocess
+
+    from longcat_evals.evals.swe.environment import clean_checkout
+
+    def git(*args, cwd):
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    source = tmp_path / "upstream"
+    bundle = BUILTIN_INSTANCES.parent / "repos" / "inikit.bundle"
+    subprocess.run(["git", "clone", "-q", str(bundle), str(source)], check=True)
+    instance = next(i for i in load_local(build=False) if i.instance_id == "longcat__inikit-12")
+    fix = git("rev-parse", "HEAD", cwd=source)
+    assert fix != instance.base_commit
+    out = tmp_path / "clean"
+    clean_checkout(source, instance.base_commit, out, instance.instance_id)
+    assert git("rev-parse", "HEAD", cwd=out) == instance.base_commit
+    assert (
+        git("log", "--all", "--format=%H", cwd=out).split()
+        == git("rev-list", instance.base_commit, cwd=out).split()
+    )
+    assert git("tag", cwd=out) == "" and git("remote", cwd=out) == ""
+    objects = git("cat-file", "--batch-all-objects", "--batch-check=%(objectname)", cwd=out)
+    assert fix not in objects.split()
+    # The user's repository is untouched.
+    assert git("rev-parse", "HEAD", cwd=source) == fix
