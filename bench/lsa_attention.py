@@ -153,7 +153,11 @@ def main() -> None:
     parser.add_argument("--gpu-lengths", default="4k,8k,16k,32k,64k,128k")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--chunk", type=int, default=64, help="LSA query chunk on the GPU")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CPU threads (1: steadier on a shared machine)"
+    )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     cpu_prefill(_lengths(args.cpu_lengths), args.repeats)
     if torch.cuda.is_available():
         gpu_attention(_lengths(args.gpu_lengths), args.repeats, args.chunk)

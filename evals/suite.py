@@ -48,4 +48,15 @@ SMOKE += [
     for agent in ("oracle", "null")
 ]
 
+# Local reference model: the random-weight tiny LongCat (sparse attention, MoE, N-gram, MTP)
+# answering a 1K-token needle task end to end through `longcat-local`. It scores 0 (noise
+# weights); the row shows the local pipeline runs, not a capability.
+SMOKE += [
+    SuiteEntry(
+        "longcat_evals/niah",
+        {"agent": "default", "lengths": "1k", "depths": "50", "answer_tokens": 16},
+        model="longcat-local/tiny",
+    )
+]
+
 SUITES: dict[str, list[SuiteEntry]] = {"smoke": SMOKE}
