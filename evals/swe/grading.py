@@ -129,10 +129,14 @@ class GradingContainer:
         # Merge stderr into stdout INSIDE the container: Docker forwards the two streams
         # separately and their lines can swap, which moved test results (stdout) past the
         # `set -x` trace of the end marker (stderr) and out of the graded slice.
-        return await _run(
+        code, out = await _run(
             "docker", "exec", "--workdir", self.workdir, self.name,
             "bash", "-c", f"exec 2>&1\n{script}", timeout=timeout,
         )  # fmt: skip
+        # A dead container (OOM-killed, engine trouble) must not read as a failing patch.
+        if code is not None and code != 0 and out.startswith("Error response from daemon"):
+            raise GradingInfraError(f"grading container {self.name}: {out.strip()[:300]}")
+        return code, out
 
 
 async def _apply(box: GradingContainer, patch: str) -> tuple[bool, str, str]:

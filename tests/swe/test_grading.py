@@ -177,3 +177,20 @@ def test_untracked_files_of_the_image_are_not_the_agents(tmp_path):
     assert score.value == 1.0, score.explanation
     # Only the agent's changes: the image's own untracked file is not in the patch.
     assert "build-stamp.txt" not in score.answer and "timefmt/parse.py" in score.answer
+
+
+def test_dead_grading_container_is_an_infrastructure_error(builtin):
+    import subprocess
+
+    from longcat_evals.evals.swe.grading import GradingContainer
+
+    instance = builtin["longcat__timefmt-7"]
+
+    async def run() -> None:
+        async with GradingContainer(instance.image, instance.workdir) as box:
+            assert await box.sh("echo alive") == (0, "alive\n")
+            subprocess.run(["docker", "kill", box.name], capture_output=True, check=True)
+            await box.sh("git apply /tmp/patch.diff")
+
+    with pytest.raises(GradingInfraError, match="is not running"):
+        asyncio.run(run())
