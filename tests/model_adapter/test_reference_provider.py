@@ -134,3 +134,24 @@ def test_inspect_eval_long_context_task_end_to_end(tmp_path):
     [sample] = log.samples
     assert sample.output.usage.input_tokens > 300
     assert sample.scores  # scored (a random tiny model answers wrongly: 0)
+
+
+def test_provider_loads_a_checkpoint_directory(tmp_path):
+    import asyncio
+    import shutil
+
+    import torch
+
+    from longcat_evals.model_adapter.reference.loading import build_tiny
+    from longcat_evals.model_adapter.reference.provider import LongcatLocalAPI
+    from longcat_evals.model_adapter.reference.tokenizer import TINY_TOKENIZER
+
+    build_tiny(seed=3).save_pretrained(tmp_path)
+    with pytest.raises(UserFacingError, match="No tokenizer.json"):
+        LongcatLocalAPI(str(tmp_path))
+    shutil.copy(TINY_TOKENIZER, tmp_path / "tokenizer.json")
+    api = LongcatLocalAPI(str(tmp_path), dtype="bfloat16")
+    assert next(api.model.parameters()).dtype == torch.bfloat16
+    config = GenerateConfig(max_tokens=4)
+    out = asyncio.run(api.generate([ChatMessageUser(content="Abasement")], [], "auto", config))
+    assert out.usage.output_tokens == 4
