@@ -69,6 +69,25 @@ def _our_topk(indexer, x, q_latent) -> list[set[int]]:
     return [set(i[v].tolist()) for i, v in zip(chosen.indices[0], chosen.valid[0], strict=True)]
 
 
+class _TopkInputs:
+    """Captures the tensors handed to torch's topk (the peer's final index scores)."""
+
+    def __new__(cls):
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        class Mode(TorchDispatchMode):
+            def __init__(self):
+                super().__init__()
+                self.inputs = []
+
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                if func is torch.ops.aten.topk.default:
+                    self.inputs.append(args[0].clone())
+                return func(*args, **(kwargs or {}))
+
+        return Mode()
+
+
 # SI off (no sinks, no local window): plain DSA selection, which is what the peers implement.
 DSA = dict(index_init_tokens=0, index_local_tokens=0, index_n_heads=16, index_topk=24)
 
@@ -97,9 +116,15 @@ def test_indexer_topk_equals_transformers_deepseek_v32():
     cos, sin = rope_cos_sin(config, torch.arange(80))  # [T, d/2] -> transformers' [1, T, d]
     cos_sin = (torch.cat((cos, cos), -1)[None], torch.cat((sin, sin), -1)[None])
     causal = torch.ones(80, 80, dtype=torch.bool).tril()[None]
-    indices = theirs(x, q_latent, cos_sin, causal, None)[0]
+    with _TopkInputs() as seen:  # their index scores, as handed to their topk
+        indices = theirs(x, q_latent, cos_sin, causal, None)[0]
     theirs_sets = [{i for i in row.tolist() if i <= t} for t, row in enumerate(indices)]
     assert _our_topk(indexer, x, q_latent) == theirs_sets
+    # the scores themselves, over the causal keys
+    q, w = indexer.queries(x, q_latent, cos, sin)
+    ours = indexer.scores(q, w, indexer.keys(x, cos, sin))[0]
+    [their_scores] = seen.inputs
+    assert (ours - their_scores[0]).abs()[causal[0]].max().item() <= 1e-5
 
 
 @torch.no_grad()
