@@ -97,12 +97,21 @@ def curves_png(points: list[Point], title: str, path: Path, effective: int | Non
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.2))
     variants = sorted({p.variant for p in points})
+    fig, ax = plt.subplots(figsize=(9 if len(variants) > 1 else 7, 4.2))
     if len(variants) > 1:
-        for v in variants:
+        colors = plt.get_cmap("tab20")
+        for n, v in enumerate(variants):
             s = by_length([p for p in points if p.variant == v])
-            ax.plot(list(s), list(s.values()), marker=".", linewidth=1, alpha=0.6, label=v)
+            ax.plot(
+                list(s),
+                list(s.values()),
+                marker=".",
+                linewidth=1,
+                alpha=0.7,
+                label=v,
+                color=colors(n % 20),
+            )
     overall = by_length(points)
     ax.plot(
         list(overall), list(overall.values()), marker="o", color="black", linewidth=2, label="mean"
@@ -122,7 +131,7 @@ def curves_png(points: list[Point], title: str, path: Path, effective: int | Non
     ax.set_xlabel("context length (tokens)")
     ax.set_ylabel("score (0-100)")
     ax.set_title(title)
-    ax.legend(fontsize=7, loc="lower left", ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
