@@ -47,11 +47,21 @@ def unscored() -> Metric:
     return compute
 
 
-async def _read(path: str) -> str | None:
+async def _read(path: str, tail: bool = False) -> str | None:
+    """A file's text (its first, or with TAIL last, READ_LIMIT_BYTES), None when absent.
+
+    Read as bytes and decoded leniently: test output may hold any bytes.
+    """
+    cut = "tail" if tail else "head"
+    copy = "/tmp/.longcat-verifier-read"
     result = await sandbox().exec(
-        ["sh", "-c", f"test -f {path} && head -c {READ_LIMIT_BYTES} {path}"], user="root"
+        ["sh", "-c", f"test -f {path} && {cut} -c {READ_LIMIT_BYTES} {path} > {copy}"],
+        user="root",
     )
-    return result.stdout if result.returncode == 0 else None
+    if result.returncode != 0:
+        return None
+    data = await sandbox().read_file(copy, text=False)
+    return data.decode(errors="replace")
 
 
 async def run_tests(meta: dict, timeout_multiplier: float) -> tuple[int | None, str]:
@@ -74,7 +84,7 @@ async def run_tests(meta: dict, timeout_multiplier: float) -> tuple[int | None, 
         code: int | None = result.returncode
     except TimeoutError:
         code = None
-    output = await _read(f"{LOG_DIR}/test-stdout.txt") or ""
+    output = await _read(f"{LOG_DIR}/test-stdout.txt", tail=True) or ""
     return code, output
 
 

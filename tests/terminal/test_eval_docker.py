@@ -111,7 +111,16 @@ def test_fixture_null_and_load_error_sample(docker_engine, tmp_path):
     shutil.copytree(FIXTURES / "json-reward", slow)
     (slow / "task.toml").write_text("[verifier]\ntimeout_sec = 2.0\n")
     (slow / "tests" / "test.sh").write_text("sleep 60\necho 1 > /logs/verifier/reward.txt\n")
+    noisy = tmp_path / "tasks" / "noisy-output"
+    shutil.copytree(FIXTURES / "json-reward", noisy)
+    (noisy / "tests" / "test.sh").write_text(
+        "printf 'bad bytes: \\xff\\xfe\\n'\nhead -c 3000000 /dev/zero | tr '\\0' x\n"
+        "echo; echo END-OF-TESTS\necho 1 > /logs/verifier/reward.txt\n"
+    )
     log, samples = _run(tmp_path, agent="null", path=str(tmp_path / "tasks"), network=False)
+    noisy_score = next(iter(samples["noisy-output"].scores.values()))
+    assert noisy_score.value == 1.0  # undecodable bytes and 3 MB of output are no infra error
+    assert noisy_score.metadata["test_output_tail"].rstrip().endswith("END-OF-TESTS")
     assert _value(samples["hello-harbor"]) == 0.0
     assert _value(samples["tb1-count-words"]) == 0.0
     timed_out = next(iter(samples["slow-verifier"].scores.values()))
