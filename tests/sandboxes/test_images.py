@@ -91,7 +91,7 @@ def test_builds_reach_pypi_through_the_hosts_ca_bundle(tmp_path):
     """
     python = images.ensure_toolchain("python")
     (tmp_path / "Dockerfile").write_text(
-        f"FROM {python}\nRUN python3 -c \"import urllib.request; "
+        f'FROM {python}\nRUN python3 -c "import urllib.request; '
         "urllib.request.urlopen('https://pypi.org/simple/six/', timeout=60)\"\n"
     )
     tag = images.tag_for("test-pypi", images.hash_inputs(tmp_path))

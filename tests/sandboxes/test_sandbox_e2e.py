@@ -142,3 +142,32 @@ def test_setup_with_an_unreachable_docker_host_says_why_in_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "DOCKER_HOST" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_default_agent_acts_in_the_sandbox(docker_engine, tmp_path):
+    """The ReAct agent's bash calls run in the sample's container and the scorer sees the result.
+
+    A scripted mockllm stands in for the model; each output carries usage because mockllm's own
+    token counting needs a tiktoken download that offline machines cannot make.
+    """
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    def call(tool: str, **arguments) -> ModelOutput:
+        output = ModelOutput.for_tool_call("mockllm", tool_name=tool, tool_arguments=arguments)
+        output.usage = ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)
+        return output
+
+    script = [
+        call("bash", command="wc -l < /data/input.txt > /workspace/answer.txt"),
+        call("submit", answer="done"),
+    ]
+    [log] = inspect_eval(
+        "longcat_evals/sandbox_smoke",
+        model=get_model("mockllm/model", custom_outputs=script),
+        sample_id="count_lines",
+        log_dir=str(tmp_path),
+        display="none",
+    )
+    sample = read_eval_log(log.location).samples[0]
+    assert sample.error is None, sample.error
+    assert sample.scores["answer_file"].value == 1.0, sample.scores["answer_file"].explanation
