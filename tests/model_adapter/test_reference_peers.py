@@ -227,3 +227,53 @@ def test_longcat_2_parameter_counts_on_meta_device():
         model = LongcatForCausalLM(longcat_2_config())
     assert next(model.parameters()).device.type == "meta"
     assert count_parameters(model) == (1_638_616_807_424, 136_943_683_712)
+
+
+@torch.no_grad()
+def test_logits_equal_mlx_lm_longcat_flash_with_indexer_and_ngram_off():
+    """A second independent MLA + yarn + ScMoE implementation, loaded through mlx-lm's own
+    sanitize() from the reference's (checkpoint-named) state dict."""
+    mx = pytest.importorskip("mlx.core", reason="mlx is not importable (install the dev extra)")
+    longcat_flash = pytest.importorskip("mlx_lm.models.longcat_flash")
+
+    torch.manual_seed(0)
+    c = tiny_config(use_indexer=False, use_ngram_embedding=False, num_nextn_predict_layers=0)
+    model = LongcatForCausalLM(c).eval()
+    for name, p in model.named_parameters():
+        if "norm" in name:
+            p.normal_(1.0, 0.1)
+        if "e_score_correction_bias" in name:
+            p.normal_(0.0, 0.02)
+    args = longcat_flash.ModelArgs(
+        model_type="longcat_flash",
+        attention_method="MLA",
+        zero_expert_type="identity",
+        hidden_size=c.hidden_size,
+        ffn_hidden_size=c.ffn_hidden_size,
+        moe_topk=c.moe_topk,
+        expert_ffn_hidden_size=c.expert_ffn_hidden_size,
+        n_routed_experts=c.n_routed_experts,
+        zero_expert_num=c.zero_expert_num,
+        num_layers=c.num_layers,
+        vocab_size=c.vocab_size,
+        max_position_embeddings=c.max_position_embeddings,
+        num_attention_heads=c.num_attention_heads,
+        kv_lora_rank=c.kv_lora_rank,
+        q_lora_rank=c.q_lora_rank,
+        qk_rope_head_dim=c.qk_rope_head_dim,
+        qk_nope_head_dim=c.qk_nope_head_dim,
+        v_head_dim=c.v_head_dim,
+        routed_scaling_factor=c.routed_scaling_factor,
+        rms_norm_eps=c.rms_norm_eps,
+        rope_theta=c.rope_theta,
+        mla_scale_q_lora=True,
+        mla_scale_kv_lora=True,
+        attention_bias=False,
+        rope_scaling=dict(c.rope_parameters),
+    )
+    theirs = longcat_flash.Model(args)
+    weights = theirs.sanitize({k: mx.array(v.numpy()) for k, v in model.state_dict().items()})
+    theirs.load_weights(list(weights.items()), strict=True)
+    tokens = torch.randint(3, c.vocab_size, (1, 48), generator=torch.Generator().manual_seed(4))
+    expected = torch.tensor(theirs(mx.array(tokens.numpy())).tolist())
+    assert (model(tokens).logits - expected).abs().max().item() <= 1e-4
