@@ -229,25 +229,9 @@ def test_longcat_2_parameter_counts_on_meta_device():
     assert count_parameters(model) == (1_638_616_807_424, 136_943_683_712)
 
 
-@torch.no_grad()
-def test_logits_equal_mlx_lm_longcat_flash_with_indexer_and_ngram_off():
-    """A second independent MLA + yarn + ScMoE implementation, loaded through mlx-lm's own
-    sanitize() from the reference's (checkpoint-named) state dict."""
-    mx = pytest.importorskip("mlx.core", reason="mlx is not importable (install the dev extra)")
-    longcat_flash = pytest.importorskip("mlx_lm.models.longcat_flash")
-
-    torch.manual_seed(0)
-    c = tiny_config(use_indexer=False, use_ngram_embedding=False, num_nextn_predict_layers=0)
-    model = LongcatForCausalLM(c).eval()
-    for name, p in model.named_parameters():
-        if "norm" in name:
-            p.normal_(1.0, 0.1)
-        if "e_score_correction_bias" in name:
-            p.normal_(0.0, 0.02)
-    args = longcat_flash.ModelArgs(
+def _mlx_args(module, c, **extra):
+    return module.ModelArgs(
         model_type="longcat_flash",
-        attention_method="MLA",
-        zero_expert_type="identity",
         hidden_size=c.hidden_size,
         ffn_hidden_size=c.ffn_hidden_size,
         moe_topk=c.moe_topk,
@@ -270,10 +254,52 @@ def test_logits_equal_mlx_lm_longcat_flash_with_indexer_and_ngram_off():
         mla_scale_kv_lora=True,
         attention_bias=False,
         rope_scaling=dict(c.rope_parameters),
+        **extra,
     )
-    theirs = longcat_flash.Model(args)
-    weights = theirs.sanitize({k: mx.array(v.numpy()) for k, v in model.state_dict().items()})
-    theirs.load_weights(list(weights.items()), strict=True)
+
+
+def _random_norms(model):
+    for name, p in model.named_parameters():
+        if "norm" in name:
+            p.data.normal_(1.0, 0.1)
+        if "e_score_correction_bias" in name:
+            p.data.normal_(0.0, 0.02)
+
+
+@pytest.mark.parametrize("ngram", [False, True], ids=["longcat_flash", "longcat_flash_ngram"])
+@torch.no_grad()
+def test_logits_equal_mlx_lm_longcat_flash(ngram):
+    """A second independent MLA + yarn + ScMoE implementation (and, with ngram, mlx-lm's N-gram
+    model), loaded through mlx-lm's own sanitize() from the reference's checkpoint-named state
+    dict; the N-gram tables are renamed oe_embed_tokens{i} -> ngram_embeddings.embedders.{i},
+    oe_embed_proj{i} -> ngram_embeddings.post_projs.{i}. EOS-free tokens (mlx-lm does not
+    segment at EOS)."""
+    mx = pytest.importorskip("mlx.core", reason="mlx is not importable (install the dev extra)")
+    name = "longcat_flash_ngram" if ngram else "longcat_flash"
+    module = pytest.importorskip(f"mlx_lm.models.{name}")
+
+    torch.manual_seed(0)
+    c = tiny_config(use_indexer=False, use_ngram_embedding=ngram, num_nextn_predict_layers=0)
+    model = LongcatForCausalLM(c).eval()
+    _random_norms(model)
+    if ngram:
+        args = _mlx_args(
+            module,
+            c,
+            ngram_vocab_size_ratio=c.oe_vocab_size_ratio,
+            emb_neighbor_num=c.oe_neighbor_num,
+            emb_split_num=c.oe_split_num,
+        )
+    else:
+        args = _mlx_args(module, c, attention_method="MLA", zero_expert_type="identity")
+    theirs = module.Model(args)
+    state = {}
+    for key, value in model.state_dict().items():
+        for ours, mlx_name in (("oe_embed_tokens", "embedders."), ("oe_embed_proj", "post_projs.")):
+            if key.startswith(f"model.{ours}"):
+                key = key.replace(f"model.{ours}", f"model.ngram_embeddings.{mlx_name}")
+        state[key] = mx.array(value.numpy())
+    theirs.load_weights(list(theirs.sanitize(state).items()), strict=True)
     tokens = torch.randint(3, c.vocab_size, (1, 48), generator=torch.Generator().manual_seed(4))
     expected = torch.tensor(theirs(mx.array(tokens.numpy())).tolist())
     assert (model(tokens).logits - expected).abs().max().item() <= 1e-4
