@@ -311,14 +311,19 @@ def launch_dockerd(
     pid_file: Path,
     log_file: Path,
     extra_args: tuple[str, ...] = (),
+    wrapper: tuple[str, ...] = (),
 ) -> int:
-    """Start dockerd from PREFIX, record its pid in PID_FILE, wait until SOCKET answers."""
+    """Start dockerd from PREFIX, record its pid in PID_FILE, wait until SOCKET answers.
+
+    WRAPPER (e.g. `unshare --net`) runs before dockerd and must exec it (same pid).
+    """
     for directory in (data_root, exec_root):
         if not directory.exists():
             directory.mkdir(parents=True)
     env = dict(os.environ)
     env["PATH"] = f"{prefix}/usr/bin:{prefix}/usr/sbin:{env.get('PATH', '/usr/bin:/bin')}"
     cmd = [
+        *wrapper,
         str(prefix / "usr/sbin/dockerd"),
         f"--data-root={data_root}",
         f"--exec-root={exec_root}",

@@ -38,6 +38,17 @@ def test_ensure_engine_is_idempotent(docker_engine):
     assert second.private_pid == first.private_pid  # no second engine was started
 
 
+THROWAWAY_ARGS = ("--bridge=none", "--iptables=false", "--ip6tables=false")
+NETNS = ("unshare", "--net")
+
+
+def _docker0() -> str | None:
+    try:
+        return Path("/sys/class/net/docker0/address").read_text()
+    except OSError:
+        return None
+
+
 def _private_prefix() -> Path:
     prefix = engine.engine_dir() / "prefix"
     if not (prefix / "usr/sbin/dockerd").exists():
@@ -48,8 +59,10 @@ def _private_prefix() -> Path:
 @pytest.mark.docker
 def test_private_engine_stop_stops_exactly_our_dockerd(docker_engine, tmp_path, monkeypatch):
     prefix = _private_prefix()
-    # A second, throw-away private engine in its own state dir and socket; no bridge/iptables so
-    # it cannot disturb the engine the other tests use.
+    # A second, throw-away private engine in its own state dir, socket AND network namespace:
+    # dockerd started with --bridge=none deletes the host's docker0, which the engine the other
+    # tests use needs (seen here: every later build failed).
+    bridge = _docker0()
     monkeypatch.setenv("LONGCAT_STATE_DIR", str(tmp_path / "state"))
     own = engine.engine_dir()
     socket = f"/tmp/lce-{os.getpid()}.sock"
@@ -60,7 +73,8 @@ def test_private_engine_stop_stops_exactly_our_dockerd(docker_engine, tmp_path, 
         socket=socket,
         pid_file=own / "dockerd.pid",
         log_file=own / "dockerd.log",
-        extra_args=("--bridge=none", "--iptables=false", "--ip6tables=false"),
+        extra_args=THROWAWAY_ARGS,
+        wrapper=NETNS,
     )
     try:
         assert engine.private_engine_pid() == pid
@@ -72,11 +86,13 @@ def test_private_engine_stop_stops_exactly_our_dockerd(docker_engine, tmp_path, 
         if Path(f"/proc/{pid}").exists():
             os.kill(pid, 9)
     assert docker_engine.ready and engine.probe().server_ok  # the main engine is untouched
+    assert _docker0() == bridge  # and so is its bridge
 
 
 @pytest.mark.docker
 def test_dockerd_that_cannot_start_says_why(docker_engine, tmp_path):
     prefix = _private_prefix()
+    bridge = _docker0()
     not_a_directory = tmp_path / "data-root"
     not_a_directory.write_text("a file where dockerd wants its data-root\n")
     with pytest.raises(SandboxSetupError) as failure:
@@ -87,9 +103,11 @@ def test_dockerd_that_cannot_start_says_why(docker_engine, tmp_path):
             socket=f"/tmp/lce-bad-{os.getpid()}.sock",
             pid_file=tmp_path / "dockerd.pid",
             log_file=tmp_path / "dockerd.log",
-            extra_args=("--bridge=none", "--iptables=false", "--ip6tables=false"),
+            extra_args=THROWAWAY_ARGS,
+            wrapper=NETNS,
         )
     message = str(failure.value)
     assert "exited during start-up" in message and str(tmp_path / "dockerd.log") in message
     assert "\n" not in message
     assert not (tmp_path / "dockerd.pid").exists()
+    assert _docker0() == bridge
