@@ -253,6 +253,9 @@ class TokenEmbedding(nn.Module):
 # ----------------------------------------------------------------------------------------------
 
 
+HI_UNSCORED = -1e30  # HI: keys outside the kept blocks (eligible, ranked after every scored key)
+
+
 @dataclass
 class TopK:
     """Keys chosen per query: indices [B, L, K] into the cache and whether each slot is real."""
@@ -327,31 +330,40 @@ class Indexer(nn.Module):
         return TopK(indices[..., :K], values[..., :K] > float("-inf"))
 
     def hierarchical_scores(self, q, w, k, q_pos: torch.Tensor) -> torch.Tensor:
-        """HI, OUR OWN DESIGN (Meituan has not published theirs): score blocks of hi_block_size
-        keys by their mean key, keep the hi_top_blocks best causal blocks, then score tokens only
-        inside them. Tokens of blocks not kept get -inf (sinks and the local window are forced
-        back in by `select`). Cuts the token-level indexer FLOPs from T to hi_top_blocks * block.
+        """HI, OUR OWN DESIGN (Meituan has not published theirs).
+
+        Coarse pass: each block of hi_block_size keys that lies wholly before the query is scored
+        by the indexer against the block's mean key; the hi_top_blocks best are kept, plus the
+        query's own (partial) block. Fine pass: exact token scores inside the kept blocks only.
+        Keys elsewhere get a very low finite score, so they stay eligible: a query with at most
+        index_topk causal keys still selects them all (exactly dense), and if the kept blocks
+        hold fewer keys than the budget the earliest other keys fill it. Sinks and the local
+        window are forced by `select`. Only complete past blocks are averaged, so no future key
+        influences a selection and KV-cached decoding matches a full recomputation. The work per
+        query drops from T token scores to T / hi_block_size + (hi_top_blocks + 1) * block.
         """
         cfg = self.config
         B, T, D = k.shape
         bs = cfg.hi_block_size
         n_blocks = -(-T // bs)
-        padded = F.pad(k, (0, 0, 0, n_blocks * bs - T))
-        counts = torch.full((n_blocks,), bs, device=k.device)
-        counts[-1] = T - (n_blocks - 1) * bs
-        block_keys = padded.view(B, n_blocks, bs, D).sum(2) / counts[None, :, None]
+        block_keys = F.pad(k, (0, 0, 0, n_blocks * bs - T)).view(B, n_blocks, bs, D).mean(2)
         block_scores = self.scores(q, w, block_keys)  # [B, C, n_blocks]
-        block_start = torch.arange(n_blocks, device=k.device) * bs
-        block_scores = block_scores.masked_fill(
-            block_start[None, :] > q_pos[:, None], float("-inf")
+        block_end = (torch.arange(n_blocks, device=k.device) + 1) * bs
+        complete = block_end[None, :] <= q_pos[:, None] + 1  # [C, n_blocks]
+        block_scores = block_scores.masked_fill(~complete, float("-inf"))
+        best = block_scores.sort(dim=-1, descending=True, stable=True)
+        n_keep = min(cfg.hi_top_blocks, n_blocks)
+        own = (q_pos // bs).expand(B, -1)[..., None]  # [B, C, 1]
+        keep = torch.where(
+            best.values[..., :n_keep] > float("-inf"), best.indices[..., :n_keep], own
         )
-        keep = block_scores.topk(min(cfg.hi_top_blocks, n_blocks), dim=-1).indices  # [B, C, Kb]
+        keep = torch.cat((keep, own), dim=-1)  # [B, C, n_keep + 1]
         token_pos = (keep[..., None] * bs + torch.arange(bs, device=k.device)).flatten(-2)
-        token_pos = token_pos.clamp(max=T - 1)  # [B, C, Kb*bs]; the last block may be short
+        token_pos = token_pos.clamp(max=T - 1)  # the last block may be short (duplicates agree)
         k_sel = k[torch.arange(B, device=k.device)[:, None, None], token_pos]  # [B, C, S, D]
         per_head = torch.einsum("bchd,bcsd->bchs", q, k_sel).relu_()
         sel_scores = torch.einsum("bchs,bch->bcs", per_head, w)
-        out = torch.full((B, q.shape[1], T), float("-inf"), device=k.device)
+        out = torch.full((B, q.shape[1], T), HI_UNSCORED, device=k.device)
         return out.scatter(-1, token_pos, sel_scores)
 
 

@@ -146,14 +146,37 @@ def test_ngram_ids_by_hand_with_eos_segments():
 
 
 @torch.no_grad()
-def test_hierarchical_index_is_off_by_default_and_runs_when_on():
+def test_hierarchical_index_our_design_off_by_default():
     assert tiny_config().use_hierarchical_index is False
     model = _model(use_hierarchical_index=True, hi_block_size=16, hi_top_blocks=3)
-    tokens = _tokens(200)
-    out = model(tokens).logits
-    dense = model(tokens, dense=True).logits
-    assert torch.isfinite(out).all() and (out - dense).abs().max().item() > 1e-4
-    short = _tokens(60)  # within the budget HI is not used: exactly dense again
+    cfg = model.config
+    tokens = _tokens(200, eos_every=41)
+    full = model(tokens).logits
+    assert (full - model(tokens, dense=True).logits).abs().max().item() > 1e-4  # sparse
+    flat = _model()  # same weights (same seed) without HI: HI changes the selection
+    assert (full - flat(tokens).logits).abs().max().item() > 1e-5
+    # causal by construction: KV-cached decoding equals the full recomputation
+    cache = model.new_cache()
+    parts = [model(tokens[:, :150], cache).logits]
+    parts += [model(tokens[:, t : t + 1], cache).logits for t in range(150, 200)]
+    assert (torch.cat(parts, dim=1) - full).abs().max().item() <= 1e-4
+    # the last query's keys: sinks, local window, 3 kept blocks + its own (48 + 20 >= 64: no filler)
+    cache = model.new_cache()
+    model(tokens, cache)
+    indexer = model.model.layers[0].self_attn[0].indexer
+    q_pos = torch.tensor([199])
+    x = torch.randn(1, 1, cfg.hidden_size)
+    layer = model.model.layers[0].self_attn[0]
+    from longcat_evals.model_adapter.reference.modeling import rope_cos_sin
+
+    cos, sin = rope_cos_sin(cfg, q_pos)
+    q, w = indexer.queries(x, layer.q_a_layernorm(layer.q_a_proj(x)), cos, sin)
+    picked = indexer.select(q, w, cache.layers[0].k_index, q_pos).indices[0, 0].tolist()
+    forced = set(range(cfg.index_init_tokens)) | set(range(200 - cfg.index_local_tokens, 200))
+    blocks = {i // 16 for i in picked if i not in forced}
+    assert forced <= set(picked) and len(blocks - {199 // 16}) <= 3
+    # within the budget every causal key is selected: exactly dense, as without HI
+    short = _tokens(60)
     assert (model(short).logits - model(short, dense=True).logits).abs().max().item() <= 1e-5
 
 
