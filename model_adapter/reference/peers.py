@@ -48,7 +48,11 @@ def transformers_longcat_flash(model: LongcatForCausalLM, attn_implementation: s
     hf = LongcatFlashForCausalLM._from_config(
         hf_config, attn_implementation=attn_implementation, dtype=dtype
     ).eval()
-    state = {k: v for k, v in model.state_dict().items() if ".mlp.experts." not in k}
+    state = {  # transformers skips MTP weights (model.mtp.*) on load too
+        k: v
+        for k, v in model.state_dict().items()
+        if ".mlp.experts." not in k and not k.startswith("model.mtp.")
+    }
     for i, layer in enumerate(model.model.layers):
         experts = layer.mlp.experts
         gate_up = torch.zeros_like(hf.model.layers[i].mlp.experts.gate_up_proj)
