@@ -6,6 +6,7 @@ Keep imports here light: heavy dependencies (torch, transformers) load inside th
 # ruff: noqa: F401
 from inspect_ai.model import modelapi
 
+from longcat_evals.evals.long_context.task import mrcr, niah, repo_retrieval, ruler
 from longcat_evals.evals.smoke.task import sandbox_smoke
 from longcat_evals.evals.swe.task import (
     swe_bench_multilingual,
@@ -13,7 +14,6 @@ from longcat_evals.evals.swe.task import (
     swe_bench_verified,
     swe_local,
 )
-from longcat_evals.evals.long_context.task import mrcr, niah, repo_retrieval, ruler
 from longcat_evals.evals.terminal.task import terminal_bench
 
 
