@@ -12,6 +12,10 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	# setuptools leaves longcat_evals.egg-info in the checkout; any Python started here would
+	# find it before the editable install's metadata and Inspect would then register our tasks
+	# without their `longcat_evals/` prefix. The installed metadata is all that is needed.
+	rm -rf longcat_evals.egg-info
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -23,7 +27,7 @@ demo: setup
 	$(BIN)/longcat-evals demo
 
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

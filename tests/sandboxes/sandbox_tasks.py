@@ -81,11 +81,14 @@ def fork_bomb(pids: int = 64) -> Task:
     """One sample runs a fork bomb; the other does honest work. Both must finish."""
     base = images.ensure_base()
     spec = docker_sandbox(base, limits=SandboxLimits(pids=pids))
-    # The bomb runs until `timeout` kills its leader; its children live on until the pids limit
-    # stops them forking. Then report the container's process count from its cgroup.
+    # Only bash builtins once the bomb runs (no fork is possible at the limit): watch the
+    # container's pids cgroup for 6 s, keep the peak, then kill the bomb's process group.
     bomb = (
-        "timeout 8 bash -c 'f(){ f | f & }; f'; sleep 1; "
-        "cat /sys/fs/cgroup/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids/pids.current"
+        "set -m; f(){ f | f & }; ( f ) & bomb=$!; "
+        "p=/sys/fs/cgroup/pids.current; [[ -r $p ]] || p=/sys/fs/cgroup/pids/pids.current; "
+        "peak=0; end=$((SECONDS + 6)); "
+        "while (( SECONDS < end )); do read n < $p; (( n > peak )) && peak=$n; done; "
+        "kill -KILL -- -$bomb; echo peak=$peak"
     )
     return Task(
         dataset=[

@@ -77,8 +77,10 @@ def test_fork_bomb_is_stopped_by_the_pids_limit_and_the_run_goes_on(docker_engin
     log = _eval("fork_bomb", tmp_path, pids=pids)
     by_id = {sample.id: sample for sample in log.samples}
     assert log.status == "success"
-    reported = by_id["bomb"].scores["returncode_zero"].explanation.strip().splitlines()[-1]
-    assert 0 < int(reported) <= pids
+    explanation = by_id["bomb"].scores["returncode_zero"].explanation
+    peak = int(explanation.strip().splitlines()[-1].removeprefix("peak="))
+    assert pids / 2 < peak <= pids, explanation  # the bomb really ran into the limit
+    assert by_id["bomb"].scores["returncode_zero"].value == 1.0  # and the sandbox still works
     assert by_id["honest"].scores["returncode_zero"].value == 1.0
 
 
