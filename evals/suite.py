@@ -54,7 +54,14 @@ SMOKE += [
 SMOKE += [
     SuiteEntry(
         "longcat_evals/niah",
-        {"agent": "default", "lengths": "1k", "depths": "50", "answer_tokens": 16},
+        # Sized with the tiny model's own tokenizer, so the 1K budget is exact for it.
+        {
+            "agent": "default",
+            "lengths": "1k",
+            "depths": "50",
+            "answer_tokens": 16,
+            "tokenizer": "model_adapter/reference/tokenizer.json",
+        },
         model="longcat-local/tiny",
     )
 ]
