@@ -190,7 +190,7 @@ def debian_mirror() -> str:
     return DEFAULT_DEBIAN_MIRROR
 
 
-def _apt_install(packages: list[str]) -> None:
+def apt_install(packages: list[str]) -> None:
     missing = [p for p in packages if not _dpkg_installed(p)]
     if not missing:
         return
@@ -233,7 +233,7 @@ def install_private_engine(log=print) -> Path:
     if stamp.exists() and (prefix / "usr/sbin/dockerd").exists():
         return prefix
     log(f"Installing a private Docker engine (Debian {PRIVATE_SUITE}) under {prefix}")
-    _apt_install(list(HOST_PACKAGES))
+    apt_install(list(HOST_PACKAGES))
     apt_root = engine_dir() / "apt"
     for sub in ("lists/partial", "cache/archives/partial", "debs"):
         (apt_root / sub).mkdir(parents=True, exist_ok=True)

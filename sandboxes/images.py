@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from longcat_evals.sandboxes.engine import debian_mirror
+from longcat_evals.sandboxes.engine import apt_install, debian_mirror
 from longcat_evals.sandboxes.errors import ImageBuildError, SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -162,9 +162,7 @@ def build_image(
 def _debootstrap_rootfs(tag: str, log: Callable[[str], None]) -> None:
     if shutil.which("debootstrap") is None:
         if os.geteuid() == 0 and shutil.which("apt-get"):
-            from longcat_evals.sandboxes.engine import _apt_install
-
-            _apt_install(["debootstrap"])
+            apt_install(["debootstrap"])
         else:
             raise SandboxSetupError(
                 f"no registry answers for {REGISTRY_ROOTFS} and `debootstrap` is not installed; "

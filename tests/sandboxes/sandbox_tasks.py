@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from inspect_ai import Task, task
 from inspect_ai.dataset import Sample
 from inspect_ai.scorer import Score, Target, accuracy, scorer
@@ -21,6 +18,7 @@ from longcat_evals.sandboxes.compose import (
     write_compose,
 )
 from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY, prebuild, require_sandbox
+from longcat_evals.sandboxes.state import state_dir
 
 PEER_PORT = 8765
 # A tiny TCP server in the peer container: accepts and answers "pong".
@@ -130,7 +128,9 @@ BROKEN_DOCKERFILE = "FROM {base}\nRUN echo about-to-fail && exit 42\n"
 def broken_build() -> Task:
     """Two samples: one whose Dockerfile fails to build, one that works."""
     base = images.ensure_base()
-    context = Path(tempfile.mkdtemp(prefix="broken-build-"))
+    # A fixed folder under the state dir (rewritten each run) rather than a new temp dir per run.
+    context = state_dir() / "test-broken-build"
+    context.mkdir(exist_ok=True)
     (context / "Dockerfile").write_text(BROKEN_DOCKERFILE.format(base=base))
 
     def build() -> str:
