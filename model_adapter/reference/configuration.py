@@ -12,6 +12,8 @@ from typing import Any
 
 from transformers import PretrainedConfig
 
+ATTN_BACKENDS = ("torch", "triton")  # see `attn_backend`
+
 LONGCAT_2_ROPE_SCALING = {
     "type": "yarn",
     "factor": 120.0,
@@ -76,6 +78,9 @@ class LongcatConfig(PretrainedConfig):
         num_nextn_predict_layers: MTP modules (0 or 1; LongCat-2.0 shares one across steps).
         mtp_num_steps: Draft tokens per speculative step.
         attn_chunk_size: Queries per chunk in the indexer and attention (memory knob). Runtime.
+        attn_backend: "torch" (the reference code) or "triton" (`lsa_triton`: fused indexer
+            scores and sparse attention reading the cache in place; CUDA, or Triton's CPU
+            interpreter). Same results within the tolerances stated there. Runtime.
     """
 
     model_type = "longcat_flash_pro"
@@ -125,6 +130,7 @@ class LongcatConfig(PretrainedConfig):
         num_nextn_predict_layers: int = 1,
         mtp_num_steps: int = 3,
         attn_chunk_size: int = 256,
+        attn_backend: str = "torch",
         bos_token_id: int = 1,
         eos_token_id: int = 2,
         pad_token_id: int | None = 0,
@@ -173,6 +179,7 @@ class LongcatConfig(PretrainedConfig):
         self.num_nextn_predict_layers = num_nextn_predict_layers
         self.mtp_num_steps = mtp_num_steps
         self.attn_chunk_size = attn_chunk_size
+        self.attn_backend = attn_backend
         self._validate()
         super().__init__(
             bos_token_id=bos_token_id,
@@ -183,6 +190,8 @@ class LongcatConfig(PretrainedConfig):
         )
 
     def _validate(self) -> None:
+        if self.attn_backend not in ATTN_BACKENDS:
+            raise ValueError(f"attn_backend={self.attn_backend!r}: use one of {ATTN_BACKENDS}")
         if self.index_k_norm not in ("rms", "layernorm"):
             raise ValueError(f"index_k_norm={self.index_k_norm!r}: use 'rms' or 'layernorm'")
         if self.cli_factor not in (1, 2):

@@ -10,6 +10,8 @@
 Everything runs in chunks of `config.attn_chunk_size` queries: the indexer builds a
 [chunk, kv_len] score block, attention gathers the index_topk selected latents per query, so
 memory grows linearly with context. No L x L tensor is ever built on the sparse path.
+`config.attn_backend = "triton"` swaps the indexer scoring and the sparse attention for the fused
+kernels in `lsa_triton` (same math; the code here stays the reference).
 
 Batches must hold sequences of equal length (no padding mask): the reference is for numerics and
 mechanistic study, not serving.
@@ -25,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel
 
+from longcat_evals.model_adapter.reference import lsa_triton
 from longcat_evals.model_adapter.reference.configuration import LongcatConfig
 
 # ----------------------------------------------------------------------------------------------
@@ -312,8 +315,15 @@ class Indexer(nn.Module):
         """
         cfg = self.config
         T = k.shape[1]
+        K = min(cfg.index_topk, T)
+        use_hi = cfg.use_hierarchical_index and T > cfg.index_topk
+        if cfg.attn_backend == "triton" and not use_hi:  # HI has no kernel
+            s = lsa_triton.index_scores(
+                q, w, k, q_pos, cfg.index_init_tokens, cfg.index_local_tokens
+            )
+            return TopK(*lsa_triton.topk_first(s, K))
         key_pos = torch.arange(T, device=k.device)
-        if cfg.use_hierarchical_index and T > cfg.index_topk:
+        if use_hi:
             s = self.hierarchical_scores(q, w, k, q_pos)
         else:
             s = self.scores(q, w, k)
@@ -326,7 +336,6 @@ class Indexer(nn.Module):
         # ties must not depend on how many (future, -inf) keys the tensor holds, or KV-cached
         # decoding would pick different keys than a full recomputation. Ties go to earlier keys.
         values, indices = s.sort(dim=-1, descending=True, stable=True)
-        K = min(cfg.index_topk, T)
         return TopK(indices[..., :K], values[..., :K] > float("-inf"))
 
     def hierarchical_scores(self, q, w, k, q_pos: torch.Tensor) -> torch.Tensor:
@@ -483,6 +492,10 @@ class MLA(nn.Module):
         Each query has its own key set, so the query position becomes a batch dim and the heads
         play the role of SDPA's query sequence: [B, C, H, d] x [B, C, K, d] -> [B, C, H, r].
         """
+        if self.config.attn_backend == "triton":  # the same, reading the cache in place
+            return lsa_triton.sparse_mla(
+                q_abs, q_rope, cache.latent, cache.k_rope, topk.indices, topk.valid, self.scale
+            )
         rows = torch.arange(q_abs.shape[0], device=q_abs.device)[:, None, None]
         latent = cache.latent[rows, topk.indices]  # [B, C, K, r]
         keys = torch.cat((latent, cache.k_rope[rows, topk.indices]), dim=-1)  # [B, C, K, r+d]

@@ -1,6 +1,7 @@
 """`longcat-local`: the reference model as an Inspect model provider.
 
     inspect eval ... --model longcat-local/tiny [-M device=cpu -M dtype=float32 -M mtp=true]
+                     [-M attn_backend=triton]   (the LSA Triton kernels; CUDA)
     inspect eval ... --model longcat-local/path/to/checkpoint
 
 `tiny` is the random-init tiny configuration with the project's BPE tokenizer (its answers are
@@ -48,22 +49,31 @@ class LongcatLocalAPI(ModelAPI):
         seed: int = 0,
         mtp: bool = False,
         thinking: bool = False,
+        attn_backend: str = "torch",
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         if model_args:
             raise UserFacingError(
                 f"longcat-local: unknown -M options {sorted(model_args)} "
-                "(known: device, dtype, seed, mtp, thinking)"
+                "(known: device, dtype, seed, mtp, thinking, attn_backend)"
             )
         if dtype not in DTYPES:
             raise UserFacingError(f"longcat-local: -M dtype={dtype} (use one of {DTYPES})")
         import torch
 
         from longcat_evals.model_adapter.reference import loading, tokenizer
+        from longcat_evals.model_adapter.reference.configuration import ATTN_BACKENDS
+        from longcat_evals.model_adapter.reference.lsa_triton import check_usable
 
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise UserFacingError(f"longcat-local: -M device={device} but CUDA is not available")
+        if attn_backend not in ATTN_BACKENDS:
+            raise UserFacingError(
+                f"longcat-local: -M attn_backend={attn_backend} (use one of {ATTN_BACKENDS})"
+            )
+        if attn_backend == "triton":
+            check_usable(device)
         torch_dtype = getattr(torch, dtype)
         if model_name == "tiny":
             self.model = loading.build_tiny(seed=int(seed)).to(device, torch_dtype)
@@ -71,6 +81,7 @@ class LongcatLocalAPI(ModelAPI):
         else:
             self.model = loading.load_checkpoint(model_name, device, torch_dtype)
             self.tokenizer = tokenizer.load_checkpoint_tokenizer(model_name)
+        self.model.config.attn_backend = attn_backend  # a runtime choice, not the checkpoint's
         self.device, self.use_mtp, self.thinking = device, _flag(mtp), _flag(thinking)
         self._lock = asyncio.Lock()
 

@@ -1,5 +1,5 @@
-"""CUDA checks of the reference (no separate CUDA code path exists: the same PyTorch code runs on
-the GPU). Skipped without CUDA."""
+"""CUDA checks of the reference's torch path (the same PyTorch code runs on the GPU) and of the
+bench; the Triton fast path's GPU checks are in test_lsa_triton.py. Skipped without CUDA."""
 
 from __future__ import annotations
 

@@ -111,12 +111,20 @@ def test_provider_rejects_bad_options():
         LongcatLocalAPI("tiny", colour="red")
     with pytest.raises(UserFacingError, match="dtype"):
         LongcatLocalAPI("tiny", dtype="int8")
+    with pytest.raises(UserFacingError, match="attn_backend=flash"):
+        LongcatLocalAPI("tiny", attn_backend="flash")
     with pytest.raises(UserFacingError, match="No config.json"):
         LongcatLocalAPI("/nonexistent/checkpoint")
 
 
 @pytest.mark.slow
-def test_inspect_eval_long_context_task_end_to_end(tmp_path):
+@pytest.mark.parametrize(
+    "model_args",
+    # triton: the LSA kernels (on CUDA, or in Triton's CPU interpreter under the test suite)
+    [{"mtp": True}, {"attn_backend": "triton"}],
+    ids=["mtp", "triton"],
+)
+def test_inspect_eval_long_context_task_end_to_end(tmp_path, model_args):
     from inspect_ai import eval as inspect_eval
 
     from longcat_evals.evals.long_context.task import niah
@@ -126,7 +134,7 @@ def test_inspect_eval_long_context_task_end_to_end(tmp_path):
     [log] = inspect_eval(
         task,
         model="longcat-local/tiny",
-        model_args={"mtp": True},
+        model_args=model_args,
         log_dir=str(tmp_path),
         display="none",
     )
