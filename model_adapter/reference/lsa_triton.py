@@ -79,6 +79,21 @@ def _dot_precision(dtype: torch.dtype) -> str:
     return "ieee" if dtype == torch.float32 else "tf32"
 
 
+# Tile sizes of `_index_scores_kernel`: [64 queries x 64 keys] per program. With 8 warps neither
+# fp32 nor bf16 spills registers on sm_90 (tests/model_adapter/test_lsa_triton.py compiles the
+# kernels for an H100 and reads their resource usage).
+INDEX_BLOCKS = {"BLOCK_C": 64, "BLOCK_T": 64, "num_warps": 8}
+
+
+def sparse_blocks(dtype: torch.dtype) -> dict:
+    """Tile sizes of `_sparse_mla_kernel`: heads per program and selected keys per step. 16-bit:
+    32 heads x 32 keys (LongCat-2.0's 64 heads take two programs per query); fp32 tiles are twice
+    the bytes, so 16 x 16. Both compile for sm_90 without register spills at 8 warps."""
+    if dtype == torch.float32:
+        return {"BLOCK_H": 16, "BLOCK_N": 16, "num_warps": 8}
+    return {"BLOCK_H": 32, "BLOCK_N": 32, "num_warps": 8}
+
+
 def _pow2(n: int, minimum: int = 16) -> int:
     """tl.arange needs a power of two and tl.dot at least 16 along every dim: pad, mask."""
     return max(minimum, triton.next_power_of_2(n))
@@ -107,16 +122,17 @@ def _index_scores_kernel(
         other=0.0,
     )
     acc = tl.zeros([BLOCK_C, BLOCK_T], dtype=tl.float32)
-    for h in range(H):
-        q = tl.load(
-            q_ptr + b * s_qb + offs_c[:, None] * s_qc + h * s_qh + offs_d[None, :],
-            mask=c_ok[:, None] & d_ok[None, :],
-            other=0.0,
-        )
-        w = tl.load(w_ptr + b * s_wb + offs_c * s_wc + h, mask=c_ok, other=0.0)
-        s = tl.dot(q, k, input_precision=PRECISION)
-        acc += tl.maximum(s, 0.0) * w[:, None]
-    q_pos = tl.load(qpos_ptr + offs_c, mask=c_ok, other=0)
+    q_pos = tl.load(qpos_ptr + offs_c, mask=c_ok, other=-1)
+    if pid_t * BLOCK_T <= tl.max(q_pos):  # a tile wholly in every query's future is all -inf
+        for h in range(H):
+            q = tl.load(
+                q_ptr + b * s_qb + offs_c[:, None] * s_qc + h * s_qh + offs_d[None, :],
+                mask=c_ok[:, None] & d_ok[None, :],
+                other=0.0,
+            )
+            w = tl.load(w_ptr + b * s_wb + offs_c * s_wc + h, mask=c_ok, other=0.0)
+            s = tl.dot(q, k, input_precision=PRECISION)
+            acc += tl.maximum(s, 0.0) * w[:, None]
     causal = offs_t[None, :] <= q_pos[:, None]
     forced = (offs_t[None, :] < n_init) | (offs_t[None, :] > q_pos[:, None] - n_local)
     acc = tl.where(causal & forced, float("inf"), acc)
@@ -145,14 +161,14 @@ def index_scores(
     w = w.float().contiguous()
     q_pos = q_pos.to(torch.int64).contiguous()
     out = torch.empty(B, C, T, device=q.device, dtype=torch.float32)
-    block_c, block_t = 16, 64
-    grid = (triton.cdiv(C, block_c), triton.cdiv(T, block_t), B)
+    blocks = INDEX_BLOCKS
+    grid = (triton.cdiv(C, blocks["BLOCK_C"]), triton.cdiv(T, blocks["BLOCK_T"]), B)
     _launch(_index_scores_kernel, q.device)[grid](
         q, w, k, q_pos, out,
         C, T, H, D, n_init, n_local,
         q.stride(0), q.stride(1), q.stride(2), w.stride(0), w.stride(1),
         k.stride(0), k.stride(1), out.stride(0), out.stride(1),
-        D_PAD=_pow2(D), BLOCK_C=block_c, BLOCK_T=block_t, PRECISION=_dot_precision(dtype),
+        D_PAD=_pow2(D), PRECISION=_dot_precision(dtype), **blocks,
     )  # fmt: skip
     return out
 
@@ -189,7 +205,9 @@ def _sparse_mla_kernel(
     R_PAD: tl.constexpr, P_PAD: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
     PRECISION: tl.constexpr,
 ):  # fmt: skip
-    c, pid_h, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+    # head blocks of one query are neighbours in launch order: they read the same cache rows,
+    # so the later ones find them in L2
+    pid_h, c, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     offs_h = pid_h * BLOCK_H + tl.arange(0, BLOCK_H)
     offs_r, offs_p = tl.arange(0, R_PAD), tl.arange(0, P_PAD)
     h_ok, r_ok, p_ok = offs_h < H, offs_r < R, offs_p < P
@@ -258,10 +276,9 @@ def sparse_mla(
     indices = indices.contiguous()
     ok = valid.to(torch.uint8).contiguous()
     out = torch.empty_like(q_abs)
-    # 16 heads per program (tl.dot's minimum rows); 32 keys per step (16 in fp32, whose tiles
-    # are twice the size). Not tuned on a GPU: none was available when this was written.
-    block_h, block_n = 16, (16 if latent.dtype == torch.float32 else 32)
-    grid = (C, triton.cdiv(H, block_h), B)
+    # Sized to compile without spills, not tuned by timing: no GPU was available to this work.
+    blocks = sparse_blocks(latent.dtype)
+    grid = (triton.cdiv(H, blocks["BLOCK_H"]), C, B)
     log2e = 1.4426950408889634  # the kernel works in exp2
     _launch(_sparse_mla_kernel, q_abs.device)[grid](
         q_abs, q_rope, latent, k_rope, indices, ok, out,
@@ -270,7 +287,98 @@ def sparse_mla(
         q_rope.stride(0), q_rope.stride(1), q_rope.stride(2),
         latent.stride(0), latent.stride(1), k_rope.stride(0), k_rope.stride(1),
         indices.stride(0), indices.stride(1), out.stride(0), out.stride(1), out.stride(2),
-        R_PAD=_pow2(R), P_PAD=_pow2(P), BLOCK_H=block_h, BLOCK_N=block_n,
-        PRECISION=_dot_precision(latent.dtype),
+        R_PAD=_pow2(R), P_PAD=_pow2(P), PRECISION=_dot_precision(latent.dtype), **blocks,
     )  # fmt: skip
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Build report: compile for a GPU architecture without a GPU
+# ----------------------------------------------------------------------------------------------
+
+# Shared memory one block may use, by compute capability (CUDA programming guide).
+SHARED_LIMIT = {80: 163 * 1024, 86: 99 * 1024, 89: 99 * 1024, 90: 227 * 1024}
+
+
+def build_report(capability: int = 90) -> list[dict]:
+    """Compile both kernels at LongCat-2.0's dims (index head 128; latent 512 + rope 64) in bf16
+    and fp32 with the launchers' tile sizes for `capability` (90: H100/H200), through Triton's
+    whole GPU pipeline (PTX, then cubin with the ptxas it ships), and read each cubin's shared
+    memory, registers and spilled bytes. Needs triton, not a GPU. Must not run under
+    TRITON_INTERPRET (triton's own library functions are then not compilable)."""
+    import re
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+    from triton.runtime.jit import JITFunction
+
+    cuobjdump = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "cuobjdump"
+    rows = []
+    for dtype in (torch.bfloat16, torch.float32):
+        ty = {torch.bfloat16: "bf16", torch.float32: "fp32"}[dtype]
+        precision = _dot_precision(dtype)
+        kernels = {
+            "index_scores": (
+                _index_scores_kernel,
+                {"q_ptr": ty, "w_ptr": "fp32", "k_ptr": ty, "qpos_ptr": "i64", "out_ptr": "fp32"},
+                {"D_PAD": 128, "PRECISION": precision, **INDEX_BLOCKS},
+            ),
+            "sparse_mla": (
+                _sparse_mla_kernel,
+                {name: ty for name in ("qa_ptr", "qr_ptr", "lat_ptr", "kr_ptr", "out_ptr")}
+                | {"idx_ptr": "i64", "ok_ptr": "u8"},
+                {"R_PAD": 512, "P_PAD": 64, "PRECISION": precision, **sparse_blocks(dtype)},
+            ),
+        }
+        for name, (kernel, pointers, constants) in kernels.items():
+            constants = dict(constants)
+            num_warps = constants.pop("num_warps")
+            fn = JITFunction(kernel)
+            signature = {arg: "i32" for arg in fn.arg_names}  # ints below 2^31, as at launch
+            signature |= {arg: "*" + t for arg, t in pointers.items()}
+            signature |= {arg: "constexpr" for arg in constants}
+            if "scale_log2" in signature:
+                signature["scale_log2"] = "fp32"
+            index = {(fn.arg_names.index(arg),): value for arg, value in constants.items()}
+            compiled = triton.compile(
+                ASTSource(fn=fn, signature=signature, constexprs=index),
+                target=GPUTarget("cuda", capability, 32),
+                options={"num_warps": num_warps},
+            )
+            with tempfile.NamedTemporaryFile(suffix=".cubin") as cubin:
+                cubin.write(compiled.asm["cubin"])
+                cubin.flush()
+                usage = subprocess.run(
+                    [str(cuobjdump), "--dump-resource-usage", cubin.name],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            rows.append(
+                {
+                    "kernel": name,
+                    "dtype": str(dtype).removeprefix("torch."),
+                    "sm": capability,
+                    "num_warps": num_warps,
+                    "registers": int(re.search(r"REG:(\d+)", usage).group(1)),
+                    "spilled_bytes": int(re.search(r"STACK:(\d+)", usage).group(1)),
+                    "shared_bytes": compiled.metadata.shared,
+                    "shared_limit": SHARED_LIMIT.get(capability),
+                }
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="LSA Triton kernels: compile-only checks")
+    parser.add_argument(
+        "--build-report", type=int, metavar="SM", default=90, help="compute capability"
+    )
+    for row in build_report(parser.parse_args().build_report):
+        print(json.dumps(row))
