@@ -22,7 +22,8 @@ differ from the torch path by ordinary bf16 rounding and a key whose score is wi
 the k-th best can be swapped for its neighbour.
 
 On CPU tensors the kernels run only in Triton's interpreter (numpy, slow; TRITON_INTERPRET=1 set
-before triton is imported): that is how the tests check them on machines without a GPU. HI
+before triton is imported): that is how the tests check them on machines without a GPU (fp32
+and fp16; the interpreter mangles bf16). `build_report` compiles them for a GPU without one. HI
 (`use_hierarchical_index`, our own design) has no kernel: with HI on, selection falls back to
 the torch path.
 """

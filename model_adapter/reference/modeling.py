@@ -318,8 +318,9 @@ class Indexer(nn.Module):
         K = min(cfg.index_topk, T)
         use_hi = cfg.use_hierarchical_index and T > cfg.index_topk
         if cfg.attn_backend == "triton" and not use_hi:  # HI has no kernel
+            dtype = self.wk.weight.dtype  # a bf16 model scores on bf16 tensor cores
             s = lsa_triton.index_scores(
-                q, w, k, q_pos, cfg.index_init_tokens, cfg.index_local_tokens
+                q.to(dtype), w, k.to(dtype), q_pos, cfg.index_init_tokens, cfg.index_local_tokens
             )
             return TopK(*lsa_triton.topk_first(s, K))
         key_pos = torch.arange(T, device=k.device)

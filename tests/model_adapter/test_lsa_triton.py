@@ -106,6 +106,34 @@ def test_sparse_mla_kernel_equals_the_torch_sparse_attention(rank, rope, heads):
 
 
 @needs_kernels
+def test_16_bit_kernels_stay_within_half_precision_rounding():
+    """The 16-bit path (tensor-core dots on 16-bit inputs, probabilities cast down, output cast
+    back) in fp16. Not bf16: with triton 3.9 the CPU interpreter returns garbage for bf16
+    tensors (fp16 is right), so bf16 is checked only on a GPU (test below)."""
+    g = torch.Generator().manual_seed(3)
+    B, C, H, T, K = 1, 6, 20, 90, 48
+    q_abs, q_rope = torch.randn(B, C, H, 512, generator=g), torch.randn(B, C, H, 64, generator=g)
+    latent, k_rope = torch.randn(B, T, 512, generator=g), torch.randn(B, T, 64, generator=g)
+    indices = torch.stack([torch.randperm(T, generator=g)[:K] for _ in range(B * C)]).view(B, C, K)
+    valid = torch.ones(B, C, K, dtype=torch.bool)
+    half = [t.to(DEVICE, torch.float16) for t in (q_abs, q_rope, latent, k_rope)]
+    index_args = [indices.to(DEVICE), valid.to(DEVICE), 576**-0.5]
+    fp32 = lsa_triton.sparse_mla(*[t.float() for t in half], *index_args)
+    fp16 = lsa_triton.sparse_mla(*half, *index_args)
+    assert fp16.dtype == torch.float16
+    assert ((fp16.float() - fp32).abs().max() / fp32.abs().max()).item() <= 2e-3
+
+    q, w = torch.randn(B, 70, 8, 128, generator=g), torch.randn(B, 70, 8, generator=g)
+    k, q_pos = torch.randn(B, 200, 128, generator=g), torch.arange(130, 200)
+    q, w, k, q_pos = (t.to(DEVICE) for t in (q, w, k, q_pos))
+    ref = lsa_triton.index_scores(q, w, k, q_pos, 4, 16)
+    fast = lsa_triton.index_scores(q.half(), w, k.half(), q_pos, 4, 16)
+    finite = ref.isfinite()
+    assert torch.equal(finite, fast.isfinite())
+    assert ((fast - ref)[finite].abs().max() / ref[finite].abs().max()).item() <= 2e-3
+
+
+@needs_kernels
 @torch.no_grad()
 def test_tiny_model_on_the_triton_backend_equals_the_torch_backend():
     """Past index_topk (64) tokens, so the kernels choose and attend sparsely; then cached
@@ -139,14 +167,14 @@ def test_bf16_kernels_stay_within_bf16_rounding_of_the_fp32_reference():
     finite = ref.isfinite()
     assert torch.equal(finite, fast.isfinite())
     err = (fast[finite] - ref[finite]).abs().max() / ref[finite].abs().max()
-    assert err.item() <= 2e-2  # bf16 inputs: 8 mantissa bits
+    assert err.item() <= 1e-2  # bf16 inputs (8 mantissa bits): 0.29% when simulated on CPU
     indices, _ = lsa_triton.topk_first(fast, 2048)
     ref_indices, _ = lsa_triton.topk_first(ref, 2048)
     overlap = [
         len(set(a.tolist()) & set(b.tolist())) / 2048
         for a, b in zip(indices[0], ref_indices[0], strict=True)
     ]
-    assert min(overlap) >= 0.95  # only keys within rounding of the k-th best may swap
+    assert min(overlap) >= 0.99  # near-ties at the k-th place swap: >= 99.85% simulated on CPU
 
 
 @pytest.mark.skipif(lsa_triton.triton is None, reason="triton is not installed")
