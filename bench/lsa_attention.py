@@ -39,11 +39,14 @@ def _lengths(text: str) -> list[int]:
     return [int(v[:-1]) * 1024 if v.endswith("k") else int(v) for v in text.split(",") if v]
 
 
-def _timed(fn, repeats: int, sync=lambda: None) -> float:
+def _timed(fn, repeats: int, sync=lambda: None, budget_s: float = 60.0) -> float:
+    """Median of up to `repeats` timed calls after a warm-up; stops early (after at least one)
+    once the calls have taken `budget_s`, so a slow variant at 128K (the torch path sorts
+    [chunk, L] scores per chunk) cannot eat a whole GPU session."""
     fn()  # warm-up
     sync()
-    times = []
-    for _ in range(repeats):
+    times: list[float] = []
+    while len(times) < repeats and (not times or sum(times) < budget_s):
         start = time.perf_counter()
         fn()
         sync()
