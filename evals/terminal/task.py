@@ -115,7 +115,7 @@ def build_samples(
         errors = []
     if not loaded and not errors:
         raise ValueError(f"No terminal tasks selected under {path}")
-    _log(f"{len(loaded)} task(s) from {path}; building their images …")
+    _log(f"{len(loaded)} task(s) from {path}; preparing their images (built only if missing) …")
     with ThreadPoolExecutor(max_workers=max(1, build_workers)) as pool:
         samples = list(pool.map(lambda t: _sample(t, resolver, network, memory_mb), loaded))
     return samples + [_broken(e) for e in errors]
