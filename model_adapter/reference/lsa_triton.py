@@ -38,7 +38,7 @@ import torch
 try:
     import triton
     import triton.language as tl
-except ImportError:  # the kernels below are only defined (and needed) when triton is present
+except ImportError:  # kernels are plain functions (string annotations), compiled only on use
     triton = None
 
 
