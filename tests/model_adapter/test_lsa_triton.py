@@ -206,3 +206,23 @@ def test_kernels_build_for_h100_at_longcat_2_dims_without_spills():
     for row in report:
         assert row["shared_bytes"] <= row["shared_limit"], row
         assert row["spilled_bytes"] == 0, row
+
+
+@pytest.mark.skipif(lsa_triton.triton is None, reason="triton is not installed")
+def test_triton_backend_on_cpu_without_the_interpreter_is_a_one_line_error():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    code = (
+        "from longcat_evals.model_adapter.reference.provider import LongcatLocalAPI\n"
+        "try:\n"
+        "    LongcatLocalAPI('tiny', device='cpu', attn_backend='triton')\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__, error)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("UserFacingError attn_backend='triton' on cpu")
+    assert "TRITON_INTERPRET=1" in run.stdout and run.stdout.count("\n") == 1
