@@ -259,6 +259,16 @@ class TokenEmbedding(nn.Module):
 HI_UNSCORED = -1e30  # HI: keys outside the kept blocks (eligible, ranked after every scored key)
 
 
+def si_causal_mask(s: torch.Tensor, q_pos: torch.Tensor, n_init: int, n_local: int):
+    """Scores [..., C, T] of queries at q_pos [C] with SI applied: causal sinks (the first n_init
+    keys) and the local window (the last n_local keys up to the query) at +inf, future keys at
+    -inf. (`lsa_triton.index_scores` applies the same inside its kernel.)"""
+    key_pos = torch.arange(s.shape[-1], device=s.device)
+    causal = key_pos[None, :] <= q_pos[:, None]
+    forced = (key_pos[None, :] < n_init) | (key_pos[None, :] > q_pos[:, None] - n_local)
+    return s.masked_fill(forced & causal, float("inf")).masked_fill(~causal, float("-inf"))
+
+
 @dataclass
 class TopK:
     """Keys chosen per query: indices [B, L, K] into the cache and whether each slot is real."""
@@ -323,16 +333,8 @@ class Indexer(nn.Module):
                 q.to(dtype), w, k.to(dtype), q_pos, cfg.index_init_tokens, cfg.index_local_tokens
             )
             return TopK(*lsa_triton.topk_first(s, K))
-        key_pos = torch.arange(T, device=k.device)
-        if use_hi:
-            s = self.hierarchical_scores(q, w, k, q_pos)
-        else:
-            s = self.scores(q, w, k)
-        causal = key_pos[None, :] <= q_pos[:, None]
-        forced = (key_pos[None, :] < cfg.index_init_tokens) | (
-            key_pos[None, :] > q_pos[:, None] - cfg.index_local_tokens
-        )
-        s = s.masked_fill(forced & causal, float("inf")).masked_fill(~causal, float("-inf"))
+        s = self.hierarchical_scores(q, w, k, q_pos) if use_hi else self.scores(q, w, k)
+        s = si_causal_mask(s, q_pos, cfg.index_init_tokens, cfg.index_local_tokens)
         # A stable sort, not topk: keys whose every ReLU is 0 tie at score 0, and the choice among
         # ties must not depend on how many (future, -inf) keys the tensor holds, or KV-cached
         # decoding would pick different keys than a full recomputation. Ties go to earlier keys.

@@ -18,6 +18,7 @@ from longcat_evals.model_adapter.reference.modeling import (  # noqa: E402
     AttentionCache,
     Indexer,
     TopK,
+    si_causal_mask,
 )
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -38,11 +39,7 @@ needs_kernels = pytest.mark.skipif(_kernels_runnable() is not None, reason=str(_
 
 def _masked_reference_scores(q, w, k, q_pos, n_init, n_local):
     """What `Indexer.select` sorts on the torch path."""
-    s = Indexer.scores(q, w, k)
-    key_pos = torch.arange(k.shape[1], device=k.device)
-    causal = key_pos[None, :] <= q_pos[:, None]
-    forced = (key_pos[None, :] < n_init) | (key_pos[None, :] > q_pos[:, None] - n_local)
-    return s.masked_fill(forced & causal, float("inf")).masked_fill(~causal, float("-inf"))
+    return si_causal_mask(Indexer.scores(q, w, k), q_pos, n_init, n_local)
 
 
 def test_topk_first_is_the_stable_sorts_first_k_with_ties_and_infinities():
