@@ -3,6 +3,7 @@
 Defaults (a task may loosen them explicitly, never by accident):
 - `network_mode: none` unless `network=True`;
 - `init: true` (an init process reaps zombies and forwards signals);
+- the image's ENTRYPOINT/CMD replaced by `sleep infinity`, so any image starts;
 - CPU, memory and pids limits (a fork bomb hits the pids limit, not the host);
 - not privileged, `no-new-privileges`, no Docker socket or host paths mounted;
 - a per-sample working directory (`/workspace`, fresh in each sample's own container);
@@ -50,14 +51,18 @@ def service(
     local_image: bool = True,
     build: dict[str, Any] | None = None,
     environment: dict[str, str] | None = None,
+    keep_alive: bool = True,
 ) -> dict[str, Any]:
-    """One compose service with the project's secure defaults."""
+    """One compose service with the project's secure defaults.
+
+    KEEP_ALIVE (the agent's and grader's containers) replaces the image's entrypoint with
+    `sleep infinity`; a side service (a database a task needs) passes False and keeps the
+    image's own ENTRYPOINT/CMD, or sets `command` itself.
+    """
     limits = limits or SandboxLimits()
     spec: dict[str, Any] = {
         "image": image,
         "init": True,
-        # Keep the container alive for Inspect's exec calls; `init` reaps what tasks leave.
-        "command": ["sleep", "infinity"],
         "working_dir": working_dir,
         "cpus": limits.cpus,
         "mem_limit": f"{limits.memory_mb}m",
@@ -66,6 +71,12 @@ def service(
         "privileged": False,
         "security_opt": ["no-new-privileges:true"],
     }
+    if keep_alive:
+        # Keep the container alive for Inspect's exec calls; `init` reaps what tasks leave.
+        # The entrypoint is replaced, not just the command: many prebuilt task images (709 of
+        # SWE-bench Pro's 1000 Dockerfiles) declare `ENTRYPOINT ["/bin/bash"]`, which would run
+        # `/bin/bash sleep infinity` and exit 126 before the agent starts.
+        spec["entrypoint"] = ["sleep", "infinity"]
     if not network:
         spec["network_mode"] = "none"
     if build is not None:

@@ -124,11 +124,9 @@ def multi_service_spec(
     aliases = {"default": [env.main_service]}
     for name, extra in env.services.items():
         spec = service(extra["image"], network=True, limits=limits, working_dir="/",
-                       environment=extra["environment"] or None)  # fmt: skip
+                       environment=extra["environment"] or None, keep_alive=False)  # fmt: skip
         spec.pop("working_dir")
-        if extra["command"] is None:
-            spec.pop("command")  # the image's own command starts the service
-        else:
+        if extra["command"] is not None:  # else the image's own command starts the service
             spec["command"] = extra["command"]
         services[name] = spec
         aliases[name] = [name]

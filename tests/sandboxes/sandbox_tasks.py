@@ -63,7 +63,7 @@ def network_probe(network: bool = False) -> Task:
     """The default container tries a TCP connection to a peer service and lists interfaces."""
     base = images.ensure_base()
     default = service(base, network=network)
-    peer = service(base, network=True)
+    peer = service(base, network=True, keep_alive=False)
     peer["command"] = ["python3", "-c", PEER_SERVER]
     spec = ("docker", str(write_compose(compose_config({"default": default, "peer": peer}))))
     command = f'cat /proc/net/dev; sleep 1; python3 -c "{CONNECT}"'
@@ -160,3 +160,23 @@ def missing_compose() -> Task:
     """A task whose compose file does not exist (must fail with one line, no traceback)."""
     spec = sandbox_from_file("/nonexistent/compose.yaml", owner="task missing_compose")
     return Task(dataset=[Sample(input="x", sandbox=spec)], solver=run("true"))
+
+
+@task
+def bash_entrypoint() -> Task:
+    """An image built like most SWE-bench Pro images: `ENTRYPOINT ["/bin/bash"]`.
+
+    Without the entrypoint override the container would run `/bin/bash sleep infinity` and exit.
+    """
+    base = images.ensure_base()
+    context = state_dir() / "test-contexts" / "bash-entrypoint"
+    context.mkdir(parents=True, exist_ok=True)
+    (context / "Dockerfile").write_text(f'FROM {base}\nENTRYPOINT ["/bin/bash"]\n')
+    tag = images.build_image(
+        f"longcat-evals/test-bash-entrypoint:{images.hash_inputs(context)[:12]}", context
+    )
+    return Task(
+        dataset=[Sample(id="entrypoint", input="x", sandbox=docker_sandbox(tag))],
+        solver=run("echo alive"),
+        scorer=returncode_zero(),
+    )

@@ -50,6 +50,11 @@ def test_smoke_oracle_scores_100_and_null_scores_0(docker_engine, tmp_path):
     assert (null.samples, null.score, null.errors) == (4, 0.0, 0)
 
 
+def test_image_with_bash_entrypoint_starts(docker_engine, tmp_path):
+    result = headline(_eval("bash_entrypoint", tmp_path))
+    assert (result.samples, result.score, result.errors) == (1, 100.0, 0)
+
+
 def _eval_smoke(tmp_path: Path, agent: str):
     [log] = inspect_eval(
         "longcat_evals/sandbox_smoke",
