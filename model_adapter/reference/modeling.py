@@ -91,7 +91,9 @@ def rope_frequencies(config: LongcatConfig) -> tuple[torch.Tensor, float]:
     # cos/sin carry mscale(mscale) / mscale(mscale_all_dim), 1.0 for LongCat (both 1); the
     # softmax scale carries mscale(mscale_all_dim)^2 (see softmax_scale).
     mscale, mscale_all_dim = scaling.get("mscale"), scaling.get("mscale_all_dim")
-    if mscale and mscale_all_dim:
+    if scaling.get("attention_factor") is not None:  # an explicit value wins (as transformers)
+        cos_sin_scale = float(scaling["attention_factor"])
+    elif mscale and mscale_all_dim:
         cos_sin_scale = _yarn_mscale(factor, mscale) / _yarn_mscale(factor, mscale_all_dim)
     else:
         cos_sin_scale = _yarn_mscale(factor)
