@@ -41,6 +41,9 @@ class LongcatConfig(PretrainedConfig):
         v_head_dim: Per-head value dims.
         mla_latent_norm_eps: Epsilon of the q/kv latent norms; None means `rms_norm_eps` (SGLang,
             mlx-lm). transformers uses 1e-6. Our own field.
+        mla_scale_q_lora: Multiply the normed q latent by sqrt(hidden / q_lora_rank) (LongCat's
+            LoRA scale; the released configs set it true, as vLLM/SGLang read it).
+        mla_scale_kv_lora: The same for the kv latent, sqrt(hidden / kv_lora_rank).
         ffn_hidden_size: Hidden size of the two dense SwiGLU MLPs per layer.
         n_routed_experts: Routed SwiGLU experts.
         expert_ffn_hidden_size: Hidden size of one routed expert.
@@ -79,6 +82,9 @@ class LongcatConfig(PretrainedConfig):
         oe_neighbor_num: Largest n-gram size n (grams 2..n).
         oe_split_num: Tables per gram size k.
         num_nextn_predict_layers: MTP modules (0 or 1; LongCat-2.0 shares one across steps).
+        mtp_use_ngram_embedding: Whether the MTP module has its own N-gram tables
+            (`model.mtp.oe_embed_tokens{i}`); None means as `use_ngram_embedding`. Our own field,
+            inferred from the tensors when loading a checkpoint.
         mtp_num_steps: Draft tokens per speculative step.
         attn_chunk_size: Queries per chunk in the indexer and attention (memory knob). Runtime.
         attn_backend: "torch" (the reference code) or "triton" (`lsa_triton`: fused indexer
@@ -102,6 +108,8 @@ class LongcatConfig(PretrainedConfig):
         qk_rope_head_dim: int = 64,
         v_head_dim: int = 128,
         mla_latent_norm_eps: float | None = None,
+        mla_scale_q_lora: bool = True,
+        mla_scale_kv_lora: bool = True,
         ffn_hidden_size: int = 12288,
         n_routed_experts: int = 768,
         expert_ffn_hidden_size: int = 2048,
@@ -131,6 +139,7 @@ class LongcatConfig(PretrainedConfig):
         oe_neighbor_num: int = 5,
         oe_split_num: int = 4,
         num_nextn_predict_layers: int = 1,
+        mtp_use_ngram_embedding: bool | None = None,
         mtp_num_steps: int = 3,
         attn_chunk_size: int = 256,
         attn_backend: str = "torch",
@@ -151,6 +160,8 @@ class LongcatConfig(PretrainedConfig):
         self.qk_rope_head_dim = qk_rope_head_dim
         self.v_head_dim = v_head_dim
         self.mla_latent_norm_eps = mla_latent_norm_eps
+        self.mla_scale_q_lora = mla_scale_q_lora
+        self.mla_scale_kv_lora = mla_scale_kv_lora
         self.ffn_hidden_size = ffn_hidden_size
         self.n_routed_experts = n_routed_experts
         self.expert_ffn_hidden_size = expert_ffn_hidden_size
@@ -180,6 +191,7 @@ class LongcatConfig(PretrainedConfig):
         self.oe_neighbor_num = oe_neighbor_num
         self.oe_split_num = oe_split_num
         self.num_nextn_predict_layers = num_nextn_predict_layers
+        self.mtp_use_ngram_embedding = mtp_use_ngram_embedding
         self.mtp_num_steps = mtp_num_steps
         self.attn_chunk_size = attn_chunk_size
         self.attn_backend = attn_backend
