@@ -88,6 +88,7 @@ IGNORED = {
     "head_dim": "transformers' name for the rope dims; checked = qk_rope_head_dim",
     "attention_dropout": "training only",
     "use_cache": "the reference always caches",
+    "initializer_range": "random initialisation only",
     "output_router_logits": "training only",
     "output_attentions": "generic output switch",
     "output_hidden_states": "generic output switch",

@@ -379,3 +379,36 @@ def test_corrupted_safetensors_is_one_line(tmp_path):
     with pytest.raises(UserFacingError) as e:
         load_checkpoint(tmp_path)
     assert "not a readable safetensors file" in _one_line(e)
+
+
+@pytest.mark.slow
+def test_inspect_eval_niah_on_a_transformers_saved_flash_dir(tmp_path):
+    """The acceptance run: `inspect eval longcat_evals/niah --model longcat-local/<dir>` on a
+    directory transformers' save_pretrained wrote (plus the tokenizer a checkpoint ships), with
+    no edits to it."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    from longcat_evals.model_adapter.reference.tokenizer import TINY_TOKENIZER
+
+    checkpoint = tmp_path / "flash"
+    _transformers_flash(checkpoint, ROPE_DEFAULT)
+    shutil.copy(TINY_TOKENIZER, checkpoint / "tokenizer.json")
+    inspect = Path(sys.executable).with_name("inspect")
+    command = [
+        str(inspect), "eval", "longcat_evals/niah", "--model", f"longcat-local/{checkpoint}",
+        "-T", "lengths=512,1k", "-T", "depths=50", "-T", "answer_tokens=8",
+        "-T", f"tokenizer={TINY_TOKENIZER}", "--log-dir", str(tmp_path / "logs"),
+        "--display", "none",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    [info] = list_eval_logs(str(tmp_path / "logs"))
+    log = read_eval_log(info)
+    assert log.status == "success", log.error
+    assert len(log.samples) == 2 and all(s.scores for s in log.samples)
+    assert all(s.output.usage.input_tokens > 300 for s in log.samples)
