@@ -302,7 +302,11 @@ def _config_kwargs(fields, present: set[str], names, dropped, where: str) -> dic
     _ngram_switches(kwargs, fields, present, where)
     _mtp_switches(kwargs, fields, present, names, dropped, where)
     _agree(kwargs, "router_bias", "model.layers.0.mlp.router.classifier.bias" in present, where)
-    if fields.get("model_type") == "longcat_flash" and "mla_latent_norm_eps" not in fields:
+    flash = fields.get("model_type") == "longcat_flash" or (
+        fields.get("model_type") is None
+        and "LongcatFlashForCausalLM" in (fields.get("architectures") or [])
+    )
+    if flash and "mla_latent_norm_eps" not in fields:
         kwargs["mla_latent_norm_eps"] = FLASH_LATENT_NORM_EPS
     if isinstance(kwargs.get("routed_scaling_factor"), int):
         kwargs["routed_scaling_factor"] = float(kwargs["routed_scaling_factor"])

@@ -54,6 +54,7 @@ def test_layer_count_spelt_either_way_never_resizes_the_model():
 
 import json  # noqa: E402
 import logging  # noqa: E402
+import re  # noqa: E402
 
 import torch  # noqa: E402
 from safetensors import safe_open  # noqa: E402
@@ -205,11 +206,15 @@ def test_flash_release_layout_with_mtp_loads(tmp_path):
     assert torch.equal(ours.generate(prompt, max_new_tokens=6, use_mtp=True), plain)
 
 
-def _release_2_0_dir(path, **config_overrides):
+def _release_2_0_dir(path, resaved: bool = False, **config_overrides):
     """A tiny LongCat-2.0 in the released layout: the config as public tools read it
     (model_type longcat, LongcatCausalLM, deepseek_yarn, integer routed_scaling_factor,
     index_k_norm_type, mtp_num_layers, attention_method LSA) and the release's tensor names
-    (indexer under self_attn.0.indexer, oe_embed_tokens{i}/oe_embed_proj{i}, MTP as released)."""
+    (indexer under self_attn.0.indexer, oe_embed_tokens{i}/oe_embed_proj{i}, MTP as released).
+
+    resaved: as a transformers 5 round trip writes it instead: rope_theta only inside
+    rope_parameters, transformers' N-gram names (ngram_embeddings.*, emb_* fields) and
+    num_hidden_layers counting attention blocks beside num_layers."""
     torch.manual_seed(0)
     model = LongcatForCausalLM(
         tiny_config(vocab_size=VOCAB, routed_scaling_factor=3.0, mtp_use_ngram_embedding=False)
@@ -224,6 +229,13 @@ def _release_2_0_dir(path, **config_overrides):
     for name, tensor in model.state_dict().items():
         name = to_release.get(name, name)
         name = name.replace("model.mtp.layers.0.mlp.", "model.mtp.layers.0.transformer_layer.mlp.")
+        if resaved:
+            name = re.sub(
+                r"^model\.oe_embed_tokens(\d+)", r"model.ngram_embeddings.embedders.\1", name
+            )
+            name = re.sub(
+                r"^model\.oe_embed_proj(\d+)", r"model.ngram_embeddings.post_projs.\1", name
+            )
         tensors[name] = tensor.clone().contiguous()
     names = sorted(tensors)
     weight_map = {}
@@ -278,14 +290,25 @@ def _release_2_0_dir(path, **config_overrides):
         "eos_token_id": 2,
         "torch_dtype": "bfloat16",
     }
+    if resaved:
+        yarn = dict(config.pop("rope_scaling"), rope_type="yarn")
+        config["rope_parameters"] = dict(yarn, rope_theta=config.pop("rope_theta"))
+        for ours, theirs in (
+            ("oe_vocab_size_ratio", "ngram_vocab_size_ratio"),
+            ("oe_neighbor_num", "emb_neighbor_num"),
+            ("oe_split_num", "emb_split_num"),
+        ):
+            config[theirs] = config.pop(ours)
+        config.update(num_hidden_layers=2 * c.num_layers, transformers_version="5.24.0")
     config.update(config_overrides)
     (path / "config.json").write_text(json.dumps(config))
     return model
 
 
+@pytest.mark.parametrize("resaved", [False, True], ids=["as-released", "transformers-resaved"])
 @torch.no_grad()
-def test_released_longcat_2_layout_loads_with_no_edits(tmp_path, caplog):
-    original = _release_2_0_dir(tmp_path)
+def test_released_longcat_2_layout_loads_with_no_edits(tmp_path, caplog, resaved):
+    original = _release_2_0_dir(tmp_path, resaved=resaved)
     with caplog.at_level(logging.WARNING):
         loaded = load_checkpoint(tmp_path)
     assert not [r for r in caplog.records if "not understood" in r.getMessage()]
