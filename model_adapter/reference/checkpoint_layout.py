@@ -224,8 +224,9 @@ def _check_identity(fields: dict[str, Any], where: str) -> None:
             )
     quant = fields.get("quantization_config")
     if quant is not None:
+        method = quant.get("quant_method", "fp8") if isinstance(quant, dict) else None
         block = quant.get("weight_block_size") if isinstance(quant, dict) else None
-        if quant.get("quant_method", "fp8") != "fp8" or block not in (None, [128, 128]):
+        if method != "fp8" or block not in (None, [128, 128]):
             raise UserFacingError(
                 f"{where}: quantization_config {quant} is not supported (only FP8 with "
                 "128x128 block scales)"
@@ -277,10 +278,11 @@ def _config_kwargs(fields, present: set[str], names, dropped, where: str) -> dic
             )
     kwargs = {k: v for k, v in fields.items() if k in ours}
     rope = fields.get("rope_parameters") or fields.get("rope_scaling") or {}
-    if "head_dim" in fields and fields["head_dim"] != fields.get("qk_rope_head_dim"):
+    rope_dims = fields.get("qk_rope_head_dim", _default("qk_rope_head_dim"))
+    if "head_dim" in fields and fields["head_dim"] != rope_dims:
         raise UserFacingError(
-            f"{where}: head_dim={fields['head_dim']} but qk_rope_head_dim="
-            f"{fields.get('qk_rope_head_dim')} (transformers' head_dim is the rope dims)"
+            f"{where}: head_dim={fields['head_dim']} but qk_rope_head_dim={rope_dims} "
+            "(transformers' head_dim is the rope dims)"
         )
     if fields.get("rope_theta") is None and not (isinstance(rope, dict) and "rope_theta" in rope):
         raise UserFacingError(
@@ -311,6 +313,10 @@ def _config_kwargs(fields, present: set[str], names, dropped, where: str) -> dic
     if isinstance(kwargs.get("routed_scaling_factor"), int):
         kwargs["routed_scaling_factor"] = float(kwargs["routed_scaling_factor"])
     return kwargs
+
+
+def _default(name: str) -> Any:
+    return signature(LongcatConfig.__init__).parameters[name].default
 
 
 def _agree(kwargs: dict[str, Any], key: str, found: bool, where: str, hint: str = "") -> None:
