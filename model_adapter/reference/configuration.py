@@ -41,6 +41,9 @@ class LongcatConfig(PretrainedConfig):
         v_head_dim: Per-head value dims.
         mla_latent_norm_eps: Epsilon of the q/kv latent norms; None means `rms_norm_eps` (SGLang,
             mlx-lm). transformers uses 1e-6. Our own field.
+        mla_scale_q_lora: Multiply the normed q latent by sqrt(hidden / q_lora_rank) (LongCat's
+            LoRA scale; the released configs set it true, as vLLM/SGLang read it).
+        mla_scale_kv_lora: The same for the kv latent, sqrt(hidden / kv_lora_rank).
         ffn_hidden_size: Hidden size of the two dense SwiGLU MLPs per layer.
         n_routed_experts: Routed SwiGLU experts.
         expert_ffn_hidden_size: Hidden size of one routed expert.
@@ -51,10 +54,13 @@ class LongcatConfig(PretrainedConfig):
         zero_expert_scaling: True (transformers, mlx-lm, SGLang longcat_flash_pro): identity experts
             are weighted by score x routed_scaling_factor like routed experts. False (SGLang
             longcat_flash): identity experts get the bare softmax score. Our own switch.
-        rope_theta: RoPE base.
-        rope_scaling: (alias `rope_parameters`) deepseek-yarn parameters (`factor`,
-            `original_max_position_embeddings`, `beta_fast`, `beta_slow`, `mscale`,
-            `mscale_all_dim`) or None.
+        rope_theta: RoPE base. None: taken from `rope_parameters["rope_theta"]` (where
+            transformers 5 writes it, and nowhere else), else 1e6 (LongCat-2.0's). A top-level
+            value and one inside `rope_parameters`/`rope_scaling` must agree.
+        rope_scaling: (alias `rope_parameters`, transformers 5's name) deepseek-yarn parameters
+            (`factor`, `original_max_position_embeddings`, `beta_fast`, `beta_slow`, `mscale`,
+            `mscale_all_dim`, optionally `attention_factor`) or None. Given both, they must
+            agree.
         max_position_embeddings: Declared context length (not enforced; RoPE works beyond it).
         use_indexer: LSA on (sparse attention) or off (dense MLA everywhere). Our own switch.
         index_n_heads: Indexer heads.
@@ -76,6 +82,9 @@ class LongcatConfig(PretrainedConfig):
         oe_neighbor_num: Largest n-gram size n (grams 2..n).
         oe_split_num: Tables per gram size k.
         num_nextn_predict_layers: MTP modules (0 or 1; LongCat-2.0 shares one across steps).
+        mtp_use_ngram_embedding: Whether the MTP module has its own N-gram tables
+            (`model.mtp.oe_embed_tokens{i}`); None means as `use_ngram_embedding`. Our own field,
+            inferred from the tensors when loading a checkpoint.
         mtp_num_steps: Draft tokens per speculative step.
         attn_chunk_size: Queries per chunk in the indexer and attention (memory knob). Runtime.
         attn_backend: "torch" (the reference code) or "triton" (`lsa_triton`: fused indexer
@@ -99,6 +108,8 @@ class LongcatConfig(PretrainedConfig):
         qk_rope_head_dim: int = 64,
         v_head_dim: int = 128,
         mla_latent_norm_eps: float | None = None,
+        mla_scale_q_lora: bool = True,
+        mla_scale_kv_lora: bool = True,
         ffn_hidden_size: int = 12288,
         n_routed_experts: int = 768,
         expert_ffn_hidden_size: int = 2048,
@@ -107,7 +118,7 @@ class LongcatConfig(PretrainedConfig):
         routed_scaling_factor: float = 9.0,
         router_bias: bool = False,
         zero_expert_scaling: bool = True,
-        rope_theta: float = 1e6,
+        rope_theta: float | None = None,
         rope_scaling: dict[str, Any] | None = None,
         rope_parameters: dict[str, Any] | None = None,
         max_position_embeddings: int = 262144,
@@ -128,6 +139,7 @@ class LongcatConfig(PretrainedConfig):
         oe_neighbor_num: int = 5,
         oe_split_num: int = 4,
         num_nextn_predict_layers: int = 1,
+        mtp_use_ngram_embedding: bool | None = None,
         mtp_num_steps: int = 3,
         attn_chunk_size: int = 256,
         attn_backend: str = "torch",
@@ -148,6 +160,8 @@ class LongcatConfig(PretrainedConfig):
         self.qk_rope_head_dim = qk_rope_head_dim
         self.v_head_dim = v_head_dim
         self.mla_latent_norm_eps = mla_latent_norm_eps
+        self.mla_scale_q_lora = mla_scale_q_lora
+        self.mla_scale_kv_lora = mla_scale_kv_lora
         self.ffn_hidden_size = ffn_hidden_size
         self.n_routed_experts = n_routed_experts
         self.expert_ffn_hidden_size = expert_ffn_hidden_size
@@ -156,9 +170,9 @@ class LongcatConfig(PretrainedConfig):
         self.routed_scaling_factor = routed_scaling_factor
         self.router_bias = router_bias
         self.zero_expert_scaling = zero_expert_scaling
-        self.rope_theta = rope_theta
-        # transformers 5 maps the legacy `rope_scaling` onto `rope_parameters`; accept either.
-        self.rope_parameters = dict(rope_parameters or rope_scaling or {}) or None
+        self.rope_parameters, self.rope_theta = _resolve_rope(
+            rope_theta, rope_parameters, rope_scaling
+        )
         self.max_position_embeddings = max_position_embeddings
         self.use_indexer = use_indexer
         self.index_n_heads = index_n_heads
@@ -177,6 +191,7 @@ class LongcatConfig(PretrainedConfig):
         self.oe_neighbor_num = oe_neighbor_num
         self.oe_split_num = oe_split_num
         self.num_nextn_predict_layers = num_nextn_predict_layers
+        self.mtp_use_ngram_embedding = mtp_use_ngram_embedding
         self.mtp_num_steps = mtp_num_steps
         self.attn_chunk_size = attn_chunk_size
         self.attn_backend = attn_backend
@@ -222,7 +237,16 @@ class LongcatConfig(PretrainedConfig):
 
     @num_hidden_layers.setter
     def num_hidden_layers(self, value: int) -> None:
-        self.num_layers = value // 2
+        # A config.json may carry it beside `num_layers`, counted either way: transformers counts
+        # attention blocks (2 per layer), SGLang's LongCat configs count layers. Either reading
+        # that agrees with `num_layers` is accepted; anything else is a contradiction, never a
+        # silent resize (an old setter halved the model here).
+        if value not in (self.num_layers, 2 * self.num_layers):
+            raise ValueError(
+                f"num_hidden_layers={value} disagrees with num_layers={self.num_layers} "
+                f"(expected {2 * self.num_layers} attention blocks, or {self.num_layers} "
+                "layers): keep only num_layers"
+            )
 
     @property
     def ngram_tables(self) -> int:
@@ -232,6 +256,64 @@ class LongcatConfig(PretrainedConfig):
     def ngram_base_rows(self) -> int:
         """m = int(ratio * V): table i has m + 2i + 1 rows."""
         return int(self.oe_vocab_size_ratio * self.vocab_size)
+
+
+ROPE_TYPES_YARN = ("yarn", "deepseek_yarn")  # SGLang's deepseek_yarn is transformers' yarn
+DEFAULT_ROPE_THETA = 1e6  # LongCat-2.0's
+
+
+def _resolve_rope(
+    rope_theta: float | None,
+    rope_parameters: dict[str, Any] | None,
+    rope_scaling: dict[str, Any] | None,
+) -> tuple[dict[str, Any] | None, float]:
+    """(yarn parameters or None, rope_theta) from the three places a config may put them.
+
+    transformers 5 writes `rope_parameters` = {"rope_type", "rope_theta", yarn keys...} and no
+    top-level `rope_theta`; older configs write `rope_theta` + `rope_scaling`. Any two that are
+    present must agree, so no spelling can silently override another.
+    """
+    given = {
+        name: dict(value)
+        for name, value in (("rope_parameters", rope_parameters), ("rope_scaling", rope_scaling))
+        if value
+    }
+    thetas = {"rope_theta": rope_theta} if rope_theta is not None else {}
+    for name, value in given.items():
+        if value.get("rope_theta") is not None:
+            thetas[f"{name}.rope_theta"] = value["rope_theta"]
+    if len({float(v) for v in thetas.values()}) > 1:
+        shown = ", ".join(f"{k}={v}" for k, v in thetas.items())
+        raise ValueError(f"RoPE base given twice with different values ({shown}): keep one")
+    theta = float(next(iter(thetas.values()))) if thetas else DEFAULT_ROPE_THETA
+    scalings = {}
+    for name, value in given.items():
+        kind = value.get("rope_type", value.get("type", "yarn" if "factor" in value else None))
+        rest = {k: v for k, v in value.items() if k not in ("rope_type", "type", "rope_theta")}
+        if kind in (None, "default") and not rest:
+            continue
+        if kind not in ROPE_TYPES_YARN:
+            raise ValueError(
+                f"{name}: rope_type={kind!r} is not supported (LongCat uses yarn / deepseek_yarn)"
+            )
+        if rest.get("truncate", True) is not True or rest.get("partial_rotary_factor", 1) != 1:
+            raise ValueError(
+                f"{name}: truncate=false / partial_rotary_factor are not supported (deepseek-yarn "
+                "truncates its correction range and rotates all qk_rope_head_dim dims)"
+            )
+        for key in ("factor", "original_max_position_embeddings"):
+            if rest.get(key) is None:
+                raise ValueError(f"{name}: yarn needs {key!r}")
+        rest = {k: v for k, v in rest.items() if k not in ("truncate", "partial_rotary_factor")}
+        scalings[name] = rest
+    if len(scalings) == 2 and scalings["rope_parameters"] != scalings["rope_scaling"]:
+        raise ValueError(
+            f"rope_parameters {scalings['rope_parameters']} and rope_scaling "
+            f"{scalings['rope_scaling']} disagree: keep one"
+        )
+    if not scalings:
+        return None, theta
+    return {"type": "yarn", **next(iter(scalings.values()))}, theta
 
 
 def tiny_config(vocab_size: int = 1024, **overrides: Any) -> LongcatConfig:

@@ -91,7 +91,9 @@ def rope_frequencies(config: LongcatConfig) -> tuple[torch.Tensor, float]:
     # cos/sin carry mscale(mscale) / mscale(mscale_all_dim), 1.0 for LongCat (both 1); the
     # softmax scale carries mscale(mscale_all_dim)^2 (see softmax_scale).
     mscale, mscale_all_dim = scaling.get("mscale"), scaling.get("mscale_all_dim")
-    if mscale and mscale_all_dim:
+    if scaling.get("attention_factor") is not None:  # an explicit value wins (as transformers)
+        cos_sin_scale = float(scaling["attention_factor"])
+    elif mscale and mscale_all_dim:
         cos_sin_scale = _yarn_mscale(factor, mscale) / _yarn_mscale(factor, mscale_all_dim)
     else:
         cos_sin_scale = _yarn_mscale(factor)
@@ -223,11 +225,12 @@ class TokenEmbedding(nn.Module):
     `model.embed_tokens`, `model.oe_embed_tokens0`, ... and `model.mtp.*` for the MTP copy.
     """
 
-    def __init__(self, config: LongcatConfig) -> None:
+    def __init__(self, config: LongcatConfig, ngram: bool | None = None) -> None:
         super().__init__()
         self.config = config
+        self.use_ngram = config.use_ngram_embedding if ngram is None else ngram
         self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size)
-        if config.use_ngram_embedding:
+        if self.use_ngram:
             dim = config.hidden_size // config.ngram_tables
             for i in range(config.ngram_tables):
                 rows = config.ngram_base_rows + 2 * i + 1
@@ -237,7 +240,7 @@ class TokenEmbedding(nn.Module):
     def embed(self, tokens: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
         """h0 = (embed(tok) + sum_i proj_i(table_i[id_i])) / (1 + G)."""
         h = self.embed_tokens(tokens)
-        if not self.config.use_ngram_embedding:
+        if not self.use_ngram:
             return h
         for i, ids in enumerate(ngram_ids(tokens, previous, self.config)):
             table = getattr(self, f"oe_embed_tokens{i}")
@@ -408,8 +411,9 @@ class MLA(nn.Module):
         self.kv_b_proj = nn.Linear(c.kv_lora_rank, H * (c.qk_nope_head_dim + c.v_head_dim), False)
         self.o_proj = nn.Linear(H * c.v_head_dim, c.hidden_size, bias=False)
         self.indexer = Indexer(config) if owns_indexer else None
-        self.q_scale = (c.hidden_size / c.q_lora_rank) ** 0.5  # LongCat's LoRA scales
-        self.kv_scale = (c.hidden_size / c.kv_lora_rank) ** 0.5
+        # LongCat's LoRA scales (config switches, on in every released config)
+        self.q_scale = (c.hidden_size / c.q_lora_rank) ** 0.5 if c.mla_scale_q_lora else 1.0
+        self.kv_scale = (c.hidden_size / c.kv_lora_rank) ** 0.5 if c.mla_scale_kv_lora else 1.0
         self.scale = softmax_scale(config)
 
     def forward(
@@ -620,7 +624,7 @@ class MTPModule(TokenEmbedding):
     """
 
     def __init__(self, config: LongcatConfig) -> None:
-        super().__init__(config)
+        super().__init__(config, ngram=config.mtp_use_ngram_embedding)
         hidden, eps = config.hidden_size, config.rms_norm_eps
         self.enorm = RMSNorm(hidden, eps)
         self.hnorm = RMSNorm(hidden, eps)

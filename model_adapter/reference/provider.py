@@ -6,7 +6,9 @@
 
 `tiny` is the random-init tiny configuration with the project's BPE tokenizer (its answers are
 noise: it exists to run the pipeline end to end); a directory is a LongCat checkpoint with its
-config.json, safetensors (FP8 block-scaled ones are dequantised) and tokenizer.json.
+config.json, safetensors (FP8 block-scaled ones are dequantised) and tokenizer.json. Prompts use
+the checkpoint's own chat template when it ships one (chat_template.jinja or tokenizer_config.json),
+else our LongCat template (`chat_template.render_chat`).
 """
 
 from __future__ import annotations
@@ -75,12 +77,16 @@ class LongcatLocalAPI(ModelAPI):
         if attn_backend == "triton":
             check_usable(device)
         torch_dtype = getattr(torch, dtype)
+        from longcat_evals.model_adapter.reference.chat_template import load_checkpoint_template
+
+        self.chat_template = None
         if model_name == "tiny":
             self.model = loading.build_tiny(seed=int(seed)).to(device, torch_dtype)
             self.tokenizer = tokenizer.load_tiny_tokenizer()
         else:
             self.model = loading.load_checkpoint(model_name, device, torch_dtype)
             self.tokenizer = tokenizer.load_checkpoint_tokenizer(model_name)
+            self.chat_template = load_checkpoint_template(model_name)
         self.model.config.attn_backend = attn_backend  # a runtime choice, not the checkpoint's
         self.device, self.use_mtp, self.thinking = device, _flag(mtp), _flag(thinking)
         self._lock = asyncio.Lock()
@@ -98,9 +104,12 @@ class LongcatLocalAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
-        from longcat_evals.model_adapter.reference.chat_template import render_chat
+        from longcat_evals.model_adapter.reference.chat_template import THINK_OPEN, render_chat
 
-        prompt = render_chat(input, tools, thinking=self.thinking)
+        if self.chat_template is not None:
+            prompt = self.chat_template.render(input, tools, thinking=self.thinking)
+        else:
+            prompt = render_chat(input, tools, thinking=self.thinking)
         ids = self.tokenizer.encode(prompt, add_special_tokens=False).ids
         max_new = config.max_tokens or DEFAULT_MAX_NEW_TOKENS
         temperature = config.temperature or 0.0
@@ -111,7 +120,8 @@ class LongcatLocalAPI(ModelAPI):
         text = self.tokenizer.decode(
             new_ids[:-1] if stopped else new_ids, skip_special_tokens=False
         )
-        return self._output(text, len(ids), len(new_ids), stopped)
+        opened = prompt.rstrip().endswith(THINK_OPEN)  # the prompt opened the reasoning block
+        return self._output(text, len(ids), len(new_ids), stopped, opened)
 
     def _run(self, ids: list[int], max_new: int, temperature: float, seed: int | None):
         import torch
@@ -129,8 +139,10 @@ class LongcatLocalAPI(ModelAPI):
         )
         return out[0, len(ids) :].tolist()
 
-    def _output(self, text: str, n_in: int, n_out: int, stopped: bool) -> ModelOutput:
-        if self.thinking:
+    def _output(
+        self, text: str, n_in: int, n_out: int, stopped: bool, opened_think: bool = False
+    ) -> ModelOutput:
+        if opened_think:  # the reply continues a reasoning block the prompt opened
             text = "<longcat_think>" + text
         parsed = parse_assistant_text(text)
         content: list = []

@@ -1,4 +1,4 @@
-"""`longcat-local`: chat template, the shipped tiny tokenizer, the provider, and an end-to-end
+"""`longcat-local`: the shipped tiny tokenizer, the provider, and an end-to-end
 `inspect eval` of a long-context task on the tiny model."""
 
 from __future__ import annotations
@@ -11,17 +11,13 @@ import pytest
 pytest.importorskip("torch", reason="the `local` extra (torch) is not installed")
 
 from inspect_ai.model import (  # noqa: E402
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    ChatMessageTool,
     ChatMessageUser,
     GenerateConfig,
 )
-from inspect_ai.tool import ToolCall, ToolInfo, ToolParams  # noqa: E402
+from inspect_ai.tool import ToolInfo, ToolParams  # noqa: E402
 
 from longcat_evals.errors import UserFacingError  # noqa: E402
 from longcat_evals.model_adapter.reference import train_tokenizer  # noqa: E402
-from longcat_evals.model_adapter.reference.chat_template import render_chat  # noqa: E402
 from longcat_evals.model_adapter.reference.tokenizer import load_tiny_tokenizer  # noqa: E402
 
 TOOL = ToolInfo(
@@ -29,36 +25,6 @@ TOOL = ToolInfo(
     description="Run a command",
     parameters=ToolParams(properties={"cmd": {"type": "string"}}, required=["cmd"]),
 )
-
-
-def test_chat_template_renders_rounds_tools_and_tool_results():
-    messages = [
-        ChatMessageSystem(content="Be brief."),
-        ChatMessageUser(content="List files."),
-        ChatMessageAssistant(
-            content="",
-            tool_calls=[ToolCall(id="c1", function="bash", arguments={"cmd": "ls"})],
-        ),
-        ChatMessageTool(content="a.txt", tool_call_id="c1", function="bash"),
-    ]
-    text = render_chat(messages, [TOOL])
-    assert text.startswith("<longcat_s>SYSTEM:Be brief.\n")
-    declared = (
-        '<longcat_tool_declare>\n{"type": "function", "function": {"name": "bash", '
-        '"description": "Run a command", "parameters": {"type": "object", "properties": '
-        '{"cmd": {"type": "string"}}, "required": ["cmd"], "additionalProperties": false}}}\n'
-        "</longcat_tool_declare>"
-    )
-    assert declared in text
-    assert text.endswith(
-        "[Round 0] USER:List files. ASSISTANT:"
-        '<longcat_tool_call>{"name": "bash", "arguments": {"cmd": "ls"}}</longcat_tool_call>'
-        "</longcat_s>[Round 1] USER:<longcat_tool_response>a.txt</longcat_tool_response>"
-        " ASSISTANT:"
-    )
-    assert render_chat([ChatMessageUser(content="hi")], [], thinking=True) == (
-        "<longcat_s>[Round 0] USER:hi ASSISTANT:<longcat_think>"
-    )
 
 
 def test_tiny_tokenizer_is_what_the_script_builds():
