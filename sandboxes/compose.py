@@ -1,11 +1,15 @@
 """Compose files with secure defaults, for every family's samples.
 
 Defaults (a task may loosen them explicitly, never by accident):
-- `network_mode: none` unless `network=True`;
+- `network_mode: none` unless `network=True`; with network, the outside but neither this host
+  nor other samples (`network.harden`);
 - `init: true` (an init process reaps zombies and forwards signals);
 - the image's ENTRYPOINT/CMD replaced by `sleep infinity`, so any image starts;
-- CPU, memory and pids limits (a fork bomb hits the pids limit, not the host);
-- not privileged, `no-new-privileges`, no Docker socket or host paths mounted;
+- CPU, memory, pids and disk limits (a fork bomb hits the pids limit, not the host), under one
+  parent cgroup whose pids limit keeps half the host's process table free (`cgroups`); the disk
+  limit where the engine can enforce one (`disk`);
+- not privileged, `no-new-privileges`, no Docker socket or host paths mounted, and only the
+  capabilities tasks need (`RUNTIME_CAPABILITIES`);
 - a per-sample working directory (`/workspace`, fresh in each sample's own container);
 - `x-local: true` on images we build, so Inspect never tries to pull them;
 - labels on every service and network (`ownership`), so `longcat-evals cleanup` can find what a
@@ -25,7 +29,7 @@ import yaml
 from inspect_ai.util import SandboxEnvironmentSpec
 from pydantic import BaseModel, ConfigDict, Field
 
-from longcat_evals.sandboxes import interrupt, ownership
+from longcat_evals.sandboxes import cgroups, disk, interrupt, network, ownership
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -35,6 +39,15 @@ ownership.claim()
 interrupt.forward_to_sigint()
 
 DEFAULT_WORKDIR = "/workspace"
+DEFAULT_DISK_MB = 10240  # Terminal-Bench's default task storage
+# Docker's default set minus NET_RAW (raw packets: spoofing on a shared bridge), MKNOD, SETFCAP,
+# SETPCAP, SYS_CHROOT and AUDIT_WRITE. Measured in the base image as root with this set: apt-get
+# update/install (dpkg's chown, _apt's setuid), useradd + su, chown/chmod of other users' files,
+# writing into them (DAC_OVERRIDE), killing another user's process, binding port 80 and ping
+# (unprivileged ICMP sockets) all work; mknod and chroot fail, and dpkg's `setcap` falls back to
+# setuid. Image builds are not affected (they run with the builder's own set).
+RUNTIME_CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
+                        "SETGID", "SETUID")  # fmt: skip
 
 
 class SandboxLimits(BaseModel):
@@ -48,6 +61,9 @@ class SandboxLimits(BaseModel):
     """Memory limit in MiB (swap included)."""
     pids: int = Field(default=512, gt=0)
     """Maximum number of processes/threads (stops fork bombs)."""
+    disk_mb: int | None = Field(default=DEFAULT_DISK_MB, gt=0)
+    """MiB the container may write (to / and /workspace together) beyond its image; None: no
+    limit. Enforced only where the engine can (see `longcat_evals.sandboxes.disk`)."""
 
 
 def service(
@@ -78,7 +94,11 @@ def service(
         "pids_limit": limits.pids,
         "privileged": False,
         "security_opt": ["no-new-privileges:true"],
+        "cap_drop": ["ALL"],
+        "cap_add": list(RUNTIME_CAPABILITIES),
     }
+    if limits.disk_mb is not None:
+        spec[disk.DISK_KEY] = limits.disk_mb
     if keep_alive:
         # Keep the container alive for Inspect's exec calls; `init` reaps what tasks leave.
         # The entrypoint is replaced, not just the command: many prebuilt task images (709 of
@@ -120,9 +140,28 @@ def with_labels(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def prepare(config: dict[str, Any]) -> dict[str, Any]:
+    """CONFIG as it is written: networks hardened, limits made concrete for this engine, labels.
+
+    Sets up what that needs on the machine (egress network and firewall rule, parent cgroup),
+    once per process; each part warns when this machine cannot provide it.
+    """
+    config = network.harden(config)
+    parent = cgroups.pids_parent()
+    services = {}
+    for name, spec in config["services"].items():
+        spec = disk.disk_options(spec)
+        if parent and "cgroup_parent" not in spec:
+            spec["cgroup_parent"] = parent
+        services[name] = spec
+    if any(network.EGRESS_NETWORK in (s.get("networks") or {}) for s in services.values()):
+        network.ensure_egress()
+    return with_labels({**config, "services": services})
+
+
 def write_compose(config: dict[str, Any], directory: Path | None = None) -> Path:
-    """Write CONFIG (labelled, see `with_labels`) content-addressed and return its path."""
-    text = yaml.safe_dump(with_labels(config), sort_keys=True)
+    """Write CONFIG (see `prepare`) content-addressed and return its path."""
+    text = yaml.safe_dump(prepare(config), sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     directory = directory or (state_dir() / "compose")
     directory.mkdir(parents=True, exist_ok=True)

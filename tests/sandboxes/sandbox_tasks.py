@@ -201,3 +201,14 @@ def interruptible() -> Task:
         solver=per_sample_command(timeout=400),
         scorer=returncode_zero(),
     )
+
+
+@task
+def probe(command: str, network: bool = False) -> Task:
+    """One sample that runs COMMAND in a default sandbox; its stdout is the explanation."""
+    spec = docker_sandbox(images.ensure_base(), network=network)
+    return Task(
+        dataset=[Sample(id="probe", input="probe", sandbox=spec)],
+        solver=run(command, timeout=120),
+        scorer=returncode_zero(),
+    )

@@ -9,6 +9,7 @@ from longcat_evals.sandboxes.compose import (
     SandboxLimits,
     compose_config,
     docker_sandbox,
+    prepare,
     sandbox_from_file,
     service,
     with_labels,
@@ -43,7 +44,7 @@ def test_compose_files_are_content_addressed(tmp_path, monkeypatch):
     first = write_compose(config, tmp_path)
     assert write_compose(config, tmp_path) == first
     assert write_compose(compose_config({"default": service("other")}), tmp_path) != first
-    assert yaml.safe_load(first.read_text()) == with_labels(config)
+    assert yaml.safe_load(first.read_text()) == prepare(config)
     spec = docker_sandbox("img")
     assert spec.type == "docker" and spec.config.startswith(str(tmp_path / "state"))
 
