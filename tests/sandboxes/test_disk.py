@@ -67,7 +67,8 @@ def btrfs_engine(base_image, tmp_path):
             if not Path(f"/proc/{pid}").exists() or engine._is_zombie(pid):
                 break
             subprocess.run(["sleep", "0.5"])
-        subprocess.run(["umount", str(data_root)], capture_output=True)
+        if subprocess.run(["umount", str(data_root)], capture_output=True).returncode:
+            subprocess.run(["umount", "--lazy", str(data_root)], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -158,3 +158,30 @@ def test_cleanup_removes_scratch_folders_of_dead_owners_only(tmp_path, monkeypat
         report = cleanup(engine=False)
         assert not dead.exists() and not old_unowned.exists()
         assert Path(live).exists() and recent_unowned.exists() and (tmp_path / "compose").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_raise_what_ctrl_c_raises(signum):
+    code = (
+        "import os, signal, time\n"
+        "from longcat_evals.sandboxes import interrupt\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
+        "assert interrupt.forward_to_sigint() == [signal.SIGTERM, signal.SIGHUP]\n"
+        "try:\n"
+        f"    os.kill(os.getpid(), {int(signum)}); time.sleep(5)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "interrupted", out.stderr
+
+
+def test_a_chosen_disposition_is_kept():
+    code = (
+        "import signal\n"
+        "from longcat_evals.sandboxes import interrupt\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup\n"
+        "print(interrupt.forward_to_sigint(), signal.getsignal(signal.SIGHUP) is signal.SIG_IGN)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == f"[{signal.SIGTERM!r}] True", out.stderr
