@@ -15,6 +15,11 @@ from longcat_evals.evals.swe.task import (
     swe_local,
 )
 from longcat_evals.evals.terminal.task import terminal_bench
+from longcat_evals.sandboxes import interrupt
+
+# `kill` (SIGTERM) or a closed terminal stops a run like Ctrl-C: sandboxes removed, finished
+# samples kept in the log (see longcat_evals.sandboxes.interrupt).
+interrupt.forward_to_sigint()
 
 
 @modelapi(name="longcat")

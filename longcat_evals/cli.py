@@ -107,6 +107,27 @@ def images_prune(everything: bool) -> None:
 
 
 @main.command()
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def cleanup(dry_run: bool) -> None:
+    """Remove the containers, networks and scratch folders that killed runs left.
+
+    Only what carries this project's labels and whose owner process is gone: live runs and other
+    users' compose projects on the same engine are left alone.
+    """
+    from longcat_evals.sandboxes.cleanup import cleanup as run_cleanup
+
+    report = run_cleanup(dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    for kind, names in (
+        ("container", report.containers), ("network", report.networks),
+        ("folder", report.folders),
+    ):  # fmt: skip
+        _log(f"{verb} {len(names)} {kind}(s)" + (": " + ", ".join(names) if names else ""))
+    for kept in report.kept:
+        _log(f"Kept {kept}")
+
+
+@main.command()
 def doctor() -> None:
     """Show what this machine has for sandboxes: engine, compose, images, CA bundle, disk, GPU."""
     from longcat_evals.sandboxes.doctor import doctor_table

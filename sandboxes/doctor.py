@@ -7,7 +7,7 @@ import subprocess
 
 from rich.table import Table
 
-from longcat_evals.sandboxes import engine, images
+from longcat_evals.sandboxes import cgroups, disk, engine, images, network
 from longcat_evals.sandboxes.state import state_dir
 
 MIN_FREE_DISK_GB = 10
@@ -42,6 +42,24 @@ def doctor_table() -> tuple[Table, bool]:
             rows.append(
                 (f"{name} image", None, tag if images.image_exists(tag) else "not built yet")
             )
+        firewall = network.firewall_problem(install=False)
+        rows.append(
+            (
+                "host shielded",
+                firewall is None,
+                firewall or f"INPUT rule on {network.EGRESS_BRIDGE}",
+            )
+        )
+        driver = disk.storage_driver()
+        rows.append(
+            ("disk limits", disk.supports_limits(driver),
+             f"storage driver {driver}" + ("" if disk.supports_limits(driver) else
+                                           ": not enforced (see README, Sandboxes)"))
+        )  # fmt: skip
+        parent = cgroups.parent_pids_dir() / "pids.max"
+        pids_max = parent.read_text().strip() if parent.exists() else None
+        budget = f"{pids_max} of pid_max {cgroups.host_pid_max()}" if pids_max else "not set up"
+        rows.append(("shared pids limit", pids_max is not None, budget))
     bundle = images.ca_bundle()
     rows.append(("CA bundle", bundle is not None, str(bundle) if bundle else "none found"))
     free_gb = shutil.disk_usage(state_dir()).free / 1e9

@@ -6,7 +6,9 @@ Order of preference:
 2. No engine answers and we are root on a Debian-family system: install a *private* engine
    (Debian 13's dockerd/containerd unpacked into a prefix under the state dir, the host's runc,
    iptables and tini from its own apt), start it in the background with its own data-root and
-   log file, and record its pid so `stop_private_engine()` stops exactly that process.
+   log file, and record its pid so `stop_private_engine()` stops exactly that process. A fresh
+   data-root is a loop-mounted btrfs image with quotas on, used with the `btrfs` storage driver,
+   so that per-sample disk limits can be enforced (see `longcat_evals.sandboxes.disk`).
 3. Otherwise: `SandboxSetupError` with what is missing and how to fix it.
 
 Why not Debian 12's docker.io: it is 20.10, older than Inspect's floor (ENVIRONMENT.md).
@@ -31,11 +33,12 @@ MIN_SERVER_VERSION = (24, 0, 6)
 MIN_COMPOSE_VERSION = (2, 21, 0)
 PRIVATE_SUITE = "trixie"
 PRIVATE_PACKAGES = ("docker.io", "containerd", "tini")
-HOST_PACKAGES = ("runc", "iptables")
+HOST_PACKAGES = ("runc", "iptables", "btrfs-progs")
 DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DOCKER_SOCKET = "/var/run/docker.sock"
 START_TIMEOUT_SEC = 60
 STOP_TIMEOUT_SEC = 30
+DATA_IMAGE_FREE_SHARE = 0.8  # of the free space at creation; the file is sparse
 
 
 @dataclass
@@ -284,6 +287,54 @@ def install_private_engine(log=print) -> Path:
     return prefix
 
 
+def _mounted_fs(path: Path) -> str | None:
+    """The filesystem type mounted exactly at PATH, if any."""
+    target = str(path.resolve())
+    for line in Path("/proc/mounts").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 2 and fields[1] == target:
+            return fields[2]
+    return None
+
+
+def quota_data_root(data_root: Path, image: Path, size_bytes: int) -> str | None:
+    """Mount IMAGE (btrfs, quotas on; created if missing) at DATA_ROOT; None, or why it cannot.
+
+    Quotas are enabled on the empty filesystem: enabled after images are stored, btrfs's
+    accounting is wrong until a rescan, and a measured 2 GB write then passed a 300 MB limit.
+    An existing data-root of another kind is left as it is (its images stay usable).
+    """
+    if _mounted_fs(data_root) == "btrfs":
+        return None
+    fresh = not image.exists()
+    if fresh and data_root.exists() and any(data_root.iterdir()):
+        return f"{data_root} already holds an engine's data (not on btrfs)"
+    for tool in ("mkfs.btrfs", "btrfs", "mount"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` is not installed (apt-get install btrfs-progs)"
+    if fresh:
+        image.parent.mkdir(parents=True, exist_ok=True)
+        with open(image, "wb") as handle:
+            handle.truncate(size_bytes)
+        made = _run(["mkfs.btrfs", "-q", str(image)], timeout=120)
+        if made.returncode != 0:
+            image.unlink()
+            return f"mkfs.btrfs failed: {made.stderr.strip()[-200:]}"
+    data_root.mkdir(parents=True, exist_ok=True)
+    mounted = _run(["mount", "-o", "loop", str(image), str(data_root)], timeout=60)
+    if mounted.returncode != 0:
+        if fresh:
+            image.unlink()
+        return f"cannot mount {image} (btrfs): {mounted.stderr.strip()[-200:]}"
+    if fresh:
+        enabled = _run(["btrfs", "quota", "enable", str(data_root)], timeout=60)
+        if enabled.returncode != 0:
+            _run(["umount", str(data_root)])
+            image.unlink()
+            return f"btrfs quota enable failed: {enabled.stderr.strip()[-200:]}"
+    return None
+
+
 def start_private_engine(log=print) -> int:
     """Start the private dockerd in the background and wait until it answers; returns its pid."""
     pid = private_engine_pid()
@@ -291,15 +342,21 @@ def start_private_engine(log=print) -> int:
         wait_for_dockerd(pid, DOCKER_SOCKET, _log_file())
         return pid
     prefix = install_private_engine(log)
+    data_root = engine_dir() / "data"
+    size = int(shutil.disk_usage(engine_dir()).free * DATA_IMAGE_FREE_SHARE)
+    problem = quota_data_root(data_root, engine_dir() / "data.btrfs", size)
+    if problem:
+        log(f"Per-sample disk limits will not be enforced: {problem}")
     log(f"Starting private dockerd (log: {_log_file()})")
     return launch_dockerd(
         prefix,
-        data_root=engine_dir() / "data",
+        data_root=data_root,
         # exec-root holds unix sockets; keep its path short (108-byte limit on socket paths).
         exec_root=engine_dir() / "run",
         socket=DOCKER_SOCKET,
         pid_file=_pid_file(),
         log_file=_log_file(),
+        extra_args=() if problem else ("--storage-driver=btrfs",),
     )
 
 

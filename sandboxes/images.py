@@ -19,7 +19,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from longcat_evals.sandboxes.engine import apt_install, debian_mirror
 from longcat_evals.sandboxes.errors import ImageBuildError, SandboxSetupError
+from longcat_evals.sandboxes.ownership import scratch_dir
 from longcat_evals.sandboxes.state import state_dir
 
 REPOSITORY = "longcat-evals"
@@ -125,7 +125,9 @@ def build_image(
     log_dir = state_dir() / "logs"
     log_dir.mkdir(exist_ok=True)
     log_path = log_dir / f"build-{tag.replace('/', '_').replace(':', '_')}.log"
-    cmd = ["docker", "build", "--tag", tag, "--label", f"{MANAGED_LABEL}=true"]
+    # --force-rm: a failed step's intermediate container is removed too (the legacy builder
+    # keeps it otherwise); BuildKit leaves none either way.
+    cmd = ["docker", "build", "--force-rm", "--tag", tag, "--label", f"{MANAGED_LABEL}=true"]
     for key, value in (labels or {}).items():
         cmd += ["--label", f"{key}={value}"]
     for key, value in (build_args or {}).items():
@@ -170,7 +172,7 @@ def _debootstrap_rootfs(tag: str, log: Callable[[str], None]) -> None:
             )
     mirror = debian_mirror()
     log(f"Building the root filesystem with debootstrap ({DEBOOTSTRAP_SUITE}, {mirror}) …")
-    with tempfile.TemporaryDirectory(dir=state_dir(), prefix="rootfs-") as tmp:
+    with scratch_dir("rootfs-", state_dir()) as tmp:
         root = Path(tmp) / "root"
         result = subprocess.run(
             ["debootstrap", "--variant=minbase", DEBOOTSTRAP_SUITE, str(root), mirror],
@@ -253,7 +255,7 @@ def ensure_base(
         if image_exists(tag):
             stats.reused.append(tag)
             return tag
-        with tempfile.TemporaryDirectory(dir=state_dir(), prefix="ctx-") as tmp:
+        with scratch_dir("ctx-", state_dir()) as tmp:
             (Path(tmp) / "host-ca-bundle.crt").write_bytes(bundle_bytes)
             build_image(
                 tag,
@@ -297,7 +299,7 @@ def ensure_toolchain(
         if image_exists(tag):
             stats.reused.append(tag)
             return tag
-        with tempfile.TemporaryDirectory(dir=state_dir(), prefix="ctx-") as tmp:
+        with scratch_dir("ctx-", state_dir()) as tmp:
             build_image(
                 tag,
                 Path(tmp),

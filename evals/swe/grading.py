@@ -31,6 +31,7 @@ from swebench.harness.infra_failure import TIER_ENVIRONMENT, classify_logs
 from swebench.harness.utils import make_test_spec
 
 from longcat_evals.evals.swe.schema import SweInstance
+from longcat_evals.sandboxes import ownership
 from longcat_evals.sandboxes.compose import SandboxLimits
 from longcat_evals.sandboxes.images import MANAGED_LABEL
 
@@ -103,6 +104,7 @@ class GradingContainer:
     async def __aenter__(self) -> GradingContainer:
         code, out = await _run(
             "docker", "run", "--detach", "--name", self.name, "--label", f"{MANAGED_LABEL}=true",
+            *ownership.docker_label_args(),
             "--network", "none", "--init", "--security-opt", "no-new-privileges:true",
             f"--cpus={self.limits.cpus}", f"--memory={self.limits.memory_mb}m",
             f"--memory-swap={self.limits.memory_mb}m", f"--pids-limit={self.limits.pids}",

@@ -100,9 +100,9 @@ def fork_bomb(pids: int = 64) -> Task:
 
 
 @solver
-def per_sample_command():
+def per_sample_command(timeout: int = 60):
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        result = await sandbox().exec(["bash", "-c", state.metadata["command"]], timeout=60)
+        result = await sandbox().exec(["bash", "-c", state.metadata["command"]], timeout=timeout)
         state.metadata["returncode"] = result.returncode
         state.metadata["stdout"] = result.stdout
         return state
@@ -178,5 +178,37 @@ def bash_entrypoint() -> Task:
     return Task(
         dataset=[Sample(id="entrypoint", input="x", sandbox=docker_sandbox(tag))],
         solver=run("echo alive"),
+        scorer=returncode_zero(),
+    )
+
+
+# Seconds the `slow` sample of `interruptible` sleeps; a retry sets it low to finish quickly.
+SLOW_SEC_ENV = "LONGCAT_TEST_SLOW_SEC"
+
+
+@task
+def interruptible() -> Task:
+    """Two quick samples and one slow one (the test interrupts while only the slow one runs)."""
+    import os
+
+    spec = docker_sandbox(images.ensure_base())
+    slow = f"sleep {int(os.environ.get(SLOW_SEC_ENV, '300'))}"
+    return Task(
+        dataset=[
+            Sample(id=name, input="x", sandbox=spec, metadata={"command": command})
+            for name, command in (("quick1", "true"), ("quick2", "true"), ("slow", slow))
+        ],
+        solver=per_sample_command(timeout=400),
+        scorer=returncode_zero(),
+    )
+
+
+@task
+def probe(command: str, network: bool = False) -> Task:
+    """One sample that runs COMMAND in a default sandbox; its stdout is the explanation."""
+    spec = docker_sandbox(images.ensure_base(), network=network)
+    return Task(
+        dataset=[Sample(id="probe", input="probe", sandbox=spec)],
+        solver=run(command, timeout=120),
         scorer=returncode_zero(),
     )

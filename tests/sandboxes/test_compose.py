@@ -9,8 +9,10 @@ from longcat_evals.sandboxes.compose import (
     SandboxLimits,
     compose_config,
     docker_sandbox,
+    prepare,
     sandbox_from_file,
     service,
+    with_labels,
     write_compose,
 )
 from longcat_evals.sandboxes.errors import SandboxSetupError
@@ -42,7 +44,7 @@ def test_compose_files_are_content_addressed(tmp_path, monkeypatch):
     first = write_compose(config, tmp_path)
     assert write_compose(config, tmp_path) == first
     assert write_compose(compose_config({"default": service("other")}), tmp_path) != first
-    assert yaml.safe_load(first.read_text()) == config
+    assert yaml.safe_load(first.read_text()) == prepare(config)
     spec = docker_sandbox("img")
     assert spec.type == "docker" and spec.config.startswith(str(tmp_path / "state"))
 
@@ -66,3 +68,21 @@ def test_compose_file_validation(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(yaml.safe_dump(compose_config({"default": service("img")})))
     assert sandbox_from_file(good, "task t").config == str(good.resolve())
+
+
+def test_every_service_and_created_network_is_labelled_and_external_ones_are_not():
+    config = compose_config({"default": service("img"), "db": service("db", network=True)})
+    config["services"]["db"]["networks"] = ["private", "shared"]
+    config["networks"] = {"private": {"internal": True}, "shared": {"external": True}}
+    labelled = with_labels(config)
+    owner = "${LONGCAT_EVALS_OWNER:-unknown}"  # filled in by compose from our environment
+    for spec in labelled["services"].values():
+        assert spec["labels"]["org.longcat-evals.sandbox"] == "true"
+        assert spec["labels"]["org.longcat-evals.owner"] == owner
+    assert labelled["networks"]["private"]["labels"]["org.longcat-evals.sandbox"] == "true"
+    assert "labels" not in labelled["networks"]["shared"]
+    # `default` has network_mode none: compose creates no default network for it
+    assert "default" not in labelled["networks"]
+    assert "labels" not in config["services"]["default"]  # the input is not modified
+    single = with_labels(compose_config({"default": service("img", network=True)}))
+    assert single["networks"]["default"]["labels"]["org.longcat-evals.sandbox"] == "true"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 
 import pytest
 
@@ -67,6 +68,19 @@ def test_failed_build_reports_the_log_tail(base_image, tmp_path):
     assert "docker build of fixture failed" in message and "the-reason-it-broke" in message
     assert "\n" not in message
     assert not images.image_exists("longcat-evals/test-fail:x")
+
+
+@pytest.mark.docker
+def test_failed_build_leaves_no_container_behind(base_image, tmp_path):
+    marker = f"failing-step-{uuid.uuid4().hex}"
+    (tmp_path / "Dockerfile").write_text(f"FROM {base_image}\nRUN echo {marker} && exit 7\n")
+    with pytest.raises(ImageBuildError):
+        images.build_image("longcat-evals/test-fail:y", tmp_path, log=print)
+    commands = subprocess.run(
+        ["docker", "ps", "--all", "--no-trunc", "--format", "{{.Command}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert marker not in commands  # the failed step's intermediate container is gone
 
 
 @pytest.mark.docker

@@ -32,15 +32,19 @@ def _eval(task: str, tmp_path: Path, **task_args):
     return read_eval_log(log.location)
 
 
-def _inspect_leftovers() -> set[str]:
-    """Containers and networks that Inspect's compose projects own right now."""
+def _inspect_leftovers(task: str) -> set[str]:
+    """Containers and networks of Inspect's compose projects for TASK right now.
+
+    Only TASK's: other runs on a shared engine start and stop projects of their own meanwhile.
+    """
     containers = subprocess.run(
         ["docker", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True
     ).stdout.split()
     networks = subprocess.run(
         ["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True, text=True
     ).stdout.split()
-    return {name for name in containers + networks if name.startswith("inspect-")}
+    prefix = f"inspect-{task[:12].rstrip('_')}-"  # Inspect's: inspect-<task[:12]>-i<random>
+    return {name for name in containers + networks if name.startswith(prefix)}
 
 
 def test_smoke_oracle_scores_100_and_null_scores_0(docker_engine, tmp_path):
@@ -90,23 +94,23 @@ def test_fork_bomb_is_stopped_by_the_pids_limit_and_the_run_goes_on(docker_engin
 
 
 def test_finished_eval_leaves_no_container_or_network(docker_engine, tmp_path):
-    before = _inspect_leftovers()
+    before = _inspect_leftovers("fork_bomb")
     _eval("fork_bomb", tmp_path)
-    assert _inspect_leftovers() - before == set()
+    assert _inspect_leftovers("fork_bomb") - before == set()
 
 
 def test_interrupted_eval_leaves_no_container_or_network(docker_engine, tmp_path):
-    before = _inspect_leftovers()
+    before = _inspect_leftovers("sleepy")
     process = subprocess.Popen(
         [INSPECT, "eval", f"{TASKS}@sleepy", "--model", "mockllm/model", "--display", "plain",
          "--log-dir", str(tmp_path / "logs")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (_inspect_leftovers() - before):
+    while time.monotonic() < deadline and not (_inspect_leftovers("sleepy") - before):
         assert process.poll() is None, process.stdout.read()
         time.sleep(0.5)
-    assert _inspect_leftovers() - before, "the sample's container never started"
+    assert _inspect_leftovers("sleepy") - before, "the sample's container never started"
     time.sleep(2)  # inside the sample's `sleep 300` now
     process.send_signal(signal.SIGINT)
     try:
@@ -114,7 +118,7 @@ def test_interrupted_eval_leaves_no_container_or_network(docker_engine, tmp_path
     except subprocess.TimeoutExpired:
         process.kill()
         raise
-    assert _inspect_leftovers() - before == set()
+    assert _inspect_leftovers("sleepy") - before == set()
 
 
 def test_broken_dockerfile_errors_its_sample_only(docker_engine, tmp_path):
