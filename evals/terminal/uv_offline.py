@@ -22,7 +22,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from longcat_evals.evals.terminal import network
-from longcat_evals.evals.terminal.standins import UV_DEFAULT_VERSION, check_version
+from longcat_evals.evals.terminal.standins import UV_DEFAULT_VERSION
 
 KIT = "/opt/longcat-evals/uv"
 INSTALLER_HOST = "astral.sh"
@@ -41,6 +41,7 @@ _VALUE_OPTIONS = {
 _NOT_WARMABLE = {"--with-editable", "--with-requirements", "--find-links", "-f", "--env-file",
                  "--directory", "--project", "--constraints", "-c", "--overrides"}  # fmt: skip
 _SEPARATORS = {"|", "||", "&&", ";", "&"}
+_RELEASE = re.compile(r"^\d+\.\d+\.\d+$")
 _REDIRECTS = re.compile(r"\s*(\d?>>?|&>)\s*/dev/null(\s+2>&1)?")
 _CURL_SETUP = re.compile(
     r"^(sudo\s+)?apt(-get)?\s+((-\S+\s+)*update(\s+-\S+)*"
@@ -190,6 +191,8 @@ def plan(script: str) -> UvPlan:
                 setup.append(physical)
             continue
         versions = [m.group("version") or UV_DEFAULT_VERSION for m in INSTALLER.finditer(line)]
+        if versions and not all(_RELEASE.match(v) for v in versions):
+            continue  # e.g. a version from a shell variable: it stays a network need
         if versions and _FETCH_INSTALLER.search(line):
             result.installer_lines.append(line)
             result.versions += [v for v in versions if v not in result.versions]
@@ -204,8 +207,6 @@ def plan(script: str) -> UvPlan:
         result.calls += calls
         if calls and all(call.problem is None for call in calls):
             result.satisfied += physical
-    for version in result.versions:
-        check_version(version)
     if result.versions and not _SET_E.search(script):
         # The shim is the curl the installer line needs; apt's offline failure is printed and
         # the script goes on (it does not `set -e`).
