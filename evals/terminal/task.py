@@ -157,8 +157,11 @@ class TerminalDataset(Dataset):
     def shuffled(self) -> bool:
         return self._shuffled
 
-    def _key(self, item) -> str:
-        return item.id if isinstance(item, TerminalTask) else f"broken:{item.task_id}"
+    @staticmethod
+    def _key(item) -> str:
+        if isinstance(item, TerminalTask):
+            return item.id
+        return f"broken:{item.task_id}" if isinstance(item, TaskLoadError) else str(item)
 
     def _preview(self, item) -> Sample:
         if not isinstance(item, TerminalTask):

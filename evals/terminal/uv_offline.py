@@ -47,7 +47,7 @@ _CURL_SETUP = re.compile(
     r"^(sudo\s+)?apt(-get)?\s+((-\S+\s+)*update(\s+-\S+)*"
     r"|(-\S+\s+)*install(\s+-\S+)*(\s+(curl|ca-certificates))+(\s+-\S+)*)$"
 )
-_SET_E = re.compile(r"^\s*set\s+-[a-z]*e", re.MULTILINE)
+_PACKAGES = re.compile(r"(?<![\w-])(curl|ca-certificates)(?![\w-])")
 
 
 @dataclass
@@ -84,7 +84,9 @@ class UvPlan:
     satisfied: list[str] = field(default_factory=list)
     """Physical script lines the stand-in satisfies offline (dropped from the network needs)."""
     curl_setup: list[str] = field(default_factory=list)
-    """`apt-get update` / `apt-get install curl` lines made moot by the curl shim."""
+    """`apt-get update` / `apt-get install curl` lines serving the installer."""
+    setup_packages: list[str] = field(default_factory=list)
+    """The packages those lines install (installed at build time)."""
 
     @property
     def needed(self) -> bool:
@@ -96,7 +98,7 @@ class UvPlan:
             f"uv installer {v}: answered by a local installer of PyPI's uv=={v}"
             for v in self.versions
         ]
-        out += [f"{line}: moot, curl is the stand-in's (fails offline, harmless)"
+        out += [f"{line}: packages installed at build (apt only warns offline)"
                 for line in self.curl_setup]  # fmt: skip
         for call in self.calls:
             if call.problem:
@@ -207,12 +209,16 @@ def plan(script: str) -> UvPlan:
         result.calls += calls
         if calls and all(call.problem is None for call in calls):
             result.satisfied += physical
-    if result.versions and not _SET_E.search(script):
-        # The shim is the curl the installer line needs; apt's offline failure is printed and
-        # the script goes on (it does not `set -e`).
+    if result.versions:
+        # The installer's prerequisite: its packages are installed at build, so offline the
+        # install is already satisfied and `apt-get update` only warns (it exits 0).
         for physical in setup:
             result.curl_setup += physical
             result.satisfied += physical
+            for line in physical:
+                result.setup_packages += [
+                    p for p in _PACKAGES.findall(line) if p not in result.setup_packages
+                ]
     return result
 
 
@@ -223,7 +229,9 @@ def _failed(what: str) -> str:
 
 def dockerfile_steps(uv_plan: UvPlan, kit_image: str) -> list[str]:
     """Dockerfile lines (run as root) installing the kit and warming the uv cache."""
-    steps = [f"COPY --from={kit_image} /kit/ {KIT}/", f"RUN sh {KIT}/setup.sh"]
+    steps = network.bake_steps([f"apt-get install -y {' '.join(uv_plan.setup_packages)}"])
+    steps = steps if uv_plan.setup_packages else []
+    steps += [f"COPY --from={kit_image} /kit/ {KIT}/", f"RUN sh {KIT}/setup.sh"]
     uvx = f"{KIT}/{uv_plan.versions[0]}/uvx" if uv_plan.versions else "uvx"
     ca = f"if [ -s {KIT}/host-ca.crt ]; then export SSL_CERT_FILE={KIT}/host-ca.crt; fi"
     warmable = [call for call in uv_plan.calls if call.problem is None]

@@ -70,11 +70,15 @@ def test_guarded_and_quiet_shapes():
     assert plan.calls[0].options == ["-p", "3.12", "--with", "pytest==8.4.1"]
 
 
-def test_set_e_keeps_apt_update_a_need():
-    """Under `set -e` the failing offline `apt-get update` would end the script: not moot."""
+def test_curl_setup_packages_are_installed_at_build():
+    """Offline `apt-get update` only warns (exit 0); the install then finds curl installed, so
+    even a `set -e` script goes on."""
     script = "set -e\n" + GUARDED.split("\n", 1)[1]
     _, left, plan = _left(script)
-    assert left == ["apt-get update && apt-get install -y curl"] and not plan.curl_setup
+    assert left == [] and plan.setup_packages == ["curl"]
+    steps = uv_offline.dockerfile_steps(plan, "kit")
+    assert "DEBIAN_FRONTEND=noninteractive apt-get install -y curl" in steps[0]
+    assert uv_offline.dockerfile_steps(uv_offline.plan(PLAIN), "kit")[0].startswith("COPY")
 
 
 @pytest.mark.parametrize(
@@ -108,7 +112,7 @@ def test_dockerfile_steps_warm_then_go_offline_and_record_failures():
     plan = uv_offline.plan(PLAIN)
     steps = uv_offline.dockerfile_steps(plan, "longcat-evals/uv-offline:abc")
     assert steps[0] == "COPY --from=longcat-evals/uv-offline:abc /kit/ /opt/longcat-evals/uv/"
-    warm, offline_on, check = steps[2], steps[3], steps[4]
+    warm, offline_on, check = steps[2], steps[3], steps[4]  # PLAIN's curl install is baked
     assert "UV_OFFLINE=0 /opt/longcat-evals/uv/0.9.5/uvx -p 3.13" in warm
     assert offline_on.endswith("/etc/uv/uv.toml")
     assert "UV_OFFLINE" not in check and "offline check failed" in check
