@@ -11,6 +11,7 @@ image lacks with the containers' network off. `longcat-evals validate terminal P
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Literal
 import yaml
 
 from longcat_evals.evals.terminal import hosts, image_map, network, uv_offline
-from longcat_evals.evals.terminal.environment import stripped_copy, test_scripts
+from longcat_evals.evals.terminal.environment import quiet_stripped, stripped_copy, test_scripts
 from longcat_evals.evals.terminal.loader import TaskLoadError, discover, load_task
 from longcat_evals.evals.terminal.spec import TerminalTask
 
@@ -172,6 +173,26 @@ class Checker:
                 )
         return out
 
+    def dockerfile_needs(self, path: Path, distro: str) -> list[Need]:
+        """Needs of the Dockerfile's RUN instructions (continuations joined)."""
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        out = []
+        for line, _ in uv_offline.logical_lines(text):
+            if not re.match(r"^RUN\s", line, re.IGNORECASE) or not network.network_lines(line):
+                continue
+            if not uv_offline.INSTALLER.search(line):
+                out += self.line_needs("build", [line], distro, met_here=True)
+                continue
+            if self.answers(uv_offline.INSTALLER_HOST):
+                met = "astral.sh answers at build"
+            else:  # the offline uv kit answers the installer (environment.build_time_uv)
+                met = "uv stand-in at build (PyPI uv wheel)" if self.answers(hosts.PYPI) else None
+            out.append(Need("build", uv_offline.INSTALLER_HOST, line, met))
+            rest = uv_offline._FETCH_INSTALLER.sub(" ", line)[4:]
+            if network.network_lines(rest):
+                out += self.line_needs("build", [rest], distro, met_here=True)
+        return out
+
     def check(self, task: TerminalTask) -> TaskCheck:
         row = TaskCheck(task.id, task.format, task.category, task.difficulty)
         files = _dockerfiles(task)
@@ -205,16 +226,12 @@ class Checker:
                         final_suite = found[1]
                     elif final and "ubuntu" in ref:
                         distro = "ubuntu"
-                text = path.read_text(errors="replace") if path.is_file() else ""
-                run_lines = [
-                    ln
-                    for ln in network.network_lines(text)
-                    if not ln.upper().startswith(("COPY", "FROM"))
-                ]
-                row.needs += self.line_needs("build", run_lines, distro, met_here=True)
+                row.needs += self.dockerfile_needs(path, distro)
         if task.allow_internet:
-            policy = "allow_internet = true (the agent may use any host)"
-            row.needs.append(Need("agent", "*", policy, "network off: only what the image holds"))
+            policy = "allow_internet = true"
+            row.needs.append(
+                Need("agent", "*", policy, "offline run: the agent has the image only")
+            )
         if task.solution_script:
             lines = network.network_lines(task.solution_script)
             row.needs += self.line_needs("solution", lines, distro, met_here=False)
@@ -222,7 +239,7 @@ class Checker:
         return row
 
     def verify_needs(self, task, row, final_suite, prebuilt_here, distro) -> list[Need]:
-        script = test_scripts(task)
+        script = quiet_stripped(test_scripts(task))
         baked, left = network.plan(script)
         row.baked = baked
         uv = uv_offline.plan(script)

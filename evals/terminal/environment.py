@@ -75,6 +75,8 @@ class Rendered:
     baked: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     uv: uv_offline.UvPlan = field(default_factory=uv_offline.UvPlan)
+    build_uv: list[str] = field(default_factory=list)
+    """uv versions whose installer the Dockerfile's own RUN lines got locally."""
 
 
 def slug(task_id: str) -> str:
@@ -89,6 +91,54 @@ def test_scripts(task: TerminalTask) -> str:
     return "\n".join(dict.fromkeys(parts))
 
 
+_QUIET = re.compile(r"\s*(?:\d?>>?|&>)\s*/dev/null(?:\s+2>&1)?\s*$")
+
+
+def quiet_stripped(script: str) -> str:
+    """SCRIPT with trailing `> /dev/null 2>&1` dropped: a quiet install bakes like a loud one."""
+    return "\n".join(_QUIET.sub("", line) for line in script.splitlines())
+
+
+def build_time_uv(text: str, log) -> tuple[str, list[str]]:
+    """TEXT with the offline uv kit installed before each RUN that fetches uv's installer, when
+    astral.sh does not answer here; (text, uv versions served)."""
+    lines = text.splitlines()
+    starts, start = [], 0
+    for number in range(len(lines)):
+        if number == 0 or not lines[number - 1].rstrip().endswith("\\"):
+            start = number
+        starts.append(start)
+    hits = sorted({starts[n] for n, line in enumerate(lines) if uv_offline.INSTALLER.search(line)})
+    versions = []
+    for number in hits:
+        instruction = " ".join(lines[n] for n in range(number, len(lines)) if starts[n] == number)
+        for match in uv_offline.INSTALLER.finditer(instruction):
+            version = match.group("version") or standins.UV_DEFAULT_VERSION
+            if re.fullmatch(r"\d+\.\d+\.\d+", version) and version not in versions:
+                versions.append(version)
+    if not versions or hosts.answers(uv_offline.INSTALLER_HOST):
+        return text, []
+    kit = standins.uv_kit(versions, log)
+    out: list[str] = []
+    user = None
+    for number, line in enumerate(lines):
+        found = _USER.match(line) if starts[number] == number else None
+        if re.match(r"^\s*FROM\s", line, re.IGNORECASE):
+            user = None
+        elif found:
+            user = found.group(1)
+        if number in hits and re.match(r"^\s*RUN\s", line, re.IGNORECASE):
+            out += ["# longcat-evals: uv's installer answered locally (astral.sh does not answer)"]
+            out += ["USER root"] if user not in (None, "root", "0") else []
+            out += [
+                f"COPY --from={kit} /kit/ {uv_offline.KIT}/",
+                f"RUN sh {uv_offline.KIT}/setup.sh",
+            ]
+            out += [f"USER {user}"] if user not in (None, "root", "0") else []
+        out.append(line)
+    return "\n".join(out) + "\n", versions
+
+
 def uv_standin_wanted(offline: bool, uv: uv_offline.UvPlan) -> bool:
     """Offline, or online where uv's installer host does not answer (e.g. only PyPI does)."""
     return uv.needed and (offline or not hosts.answers(uv_offline.INSTALLER_HOST))
@@ -98,7 +148,7 @@ def offline_steps(
     task: TerminalTask, text: str, log, offline: bool = True
 ) -> tuple[str, list[str], list[str], uv_offline.UvPlan]:
     """TEXT plus the bake (offline) and uv stand-in steps for TASK's test script (as root)."""
-    script = test_scripts(task)
+    script = quiet_stripped(test_scripts(task))
     baked, left = network.plan(script) if offline else ([], [])
     uv = uv_offline.plan(script)
     if not uv_standin_wanted(offline, uv):
@@ -123,8 +173,9 @@ def offline_steps(
 def render(task: TerminalTask, dockerfile: Path, resolver: Resolver, offline: bool, log):
     """The generated Dockerfile for DOCKERFILE (image map applied; offline: bakes, uv)."""
     text, subs = rewrite_dockerfile(dockerfile.read_text(), resolver, log)
+    text, build_uv = build_time_uv(text, log)
     text, baked, left, uv = offline_steps(task, text, log, offline)
-    return Rendered(text, subs, baked, left, uv)
+    return Rendered(text, subs, baked, left, uv, build_uv)
 
 
 def hidden_paths(task: TerminalTask) -> set[Path]:
@@ -284,7 +335,11 @@ def build_dockerfile(
         substitutions=[s.as_dict() for s in rendered.substitutions],
         baked=rendered.baked,
         network_needs=rendered.left,
-        offline_standins=rendered.uv.record(),
+        offline_standins=[
+            f"Dockerfile's uv installer {v}: answered by a local installer of PyPI's uv=={v}"
+            for v in rendered.build_uv
+        ]
+        + rendered.uv.record(),
         source={"kind": "build", "file": str(relative)},
     )
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from inspect_ai import eval as inspect_eval
 
-from longcat_evals.evals.terminal import environment, standins
+from longcat_evals.evals.terminal import environment, hosts, standins
 from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import load_task
 from longcat_evals.evals.terminal.task import TerminalDataset, terminal_bench
@@ -188,3 +188,26 @@ def test_interrupt_stops_image_builds(docker_engine, base_image, tmp_path):
     left = [p for p in psutil.Process().children(recursive=True) if p.is_running()
             and p.cmdline()[:2] == ["docker", "build"]]  # fmt: skip
     assert left == []
+
+
+def test_dockerfile_fetching_uv_installer_builds_here(docker_engine, tmp_path):
+    """A Dockerfile's own `RUN curl … astral.sh/uv/<v>/install.sh | sh` builds where astral.sh
+    does not answer (the kit answers it), and unchanged where it does."""
+    task_dir = tmp_path / "uv-at-build"
+    shutil.copytree(TB2 / "tb2-uv-stage", task_dir)
+    (task_dir / "environment" / "Dockerfile").write_text(
+        "FROM debian:13-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "RUN curl -LsSf https://astral.sh/uv/0.9.5/install.sh | sh\n"
+        'ENV PATH="/root/.local/bin:${PATH}"\n'
+        "WORKDIR /app\n"
+    )
+    task = load_task(task_dir)
+    resolver = imap.Resolver([(imap.load_map(imap.BUILTIN_MAP), "built-in")], "map")
+    env = environment.prepare(task, resolver, offline=True, log=lambda _: None)
+    out = _in(env.image, "uv --version && command -v uv")
+    assert out.returncode == 0, out.stderr
+    assert "uv 0.9.5" in out.stdout and "/root/.local/bin/uv" in out.stdout
+    if not hosts.answers("astral.sh"):
+        assert env.offline_standins[0].startswith("Dockerfile's uv installer 0.9.5: answered")
