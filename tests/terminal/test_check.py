@@ -39,7 +39,7 @@ def test_tb2_shaped_tasks_are_runnable_offline_here():
         ("pypi.org", "uv cache warmed at build"),
     ]
     assert ("ghcr.io", "stand-in uv") in _needs(stage, "build")
-    assert _needs(stage, "agent") == [("*", "network off: only what the image holds")]
+    assert _needs(stage, "agent") == [("*", "offline run: the agent has the image only")]
     assert plain.runnable_offline and stage.runnable_offline and stage.oracle_offline
 
 
