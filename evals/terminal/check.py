@@ -27,6 +27,7 @@ from longcat_evals.evals.terminal.spec import TerminalTask
 
 Phase = Literal["build", "agent", "solution", "verify"]
 PHASES: tuple[Phase, ...] = ("build", "agent", "solution", "verify")
+PULL = "pull (its registry answers)"
 SUITE_PYTHON = {"bookworm": "3.11", "trixie": "3.13"}
 """The CPython each Debian stand-in ships (python3 is in every stand-in, base included)."""
 
@@ -154,7 +155,7 @@ class Checker:
         if self.local(ref):
             met = "local copy"
         elif self.answers(host):
-            met = "pull"
+            met = PULL
         elif found := self.standin(ref):
             met = f"stand-in {found[0]}" + (f" (Debian {found[1]})" if found[0] != "uv" else "")
         else:
@@ -201,7 +202,7 @@ class Checker:
         prebuilt_here = False
         if task.docker_image and task.compose_file is None:
             need = self.image_need("build", task.docker_image)
-            prebuilt_here = need.met_by in ("local copy", "pull")
+            prebuilt_here = need.met_by in ("local copy", PULL)
             if not prebuilt_here and files:
                 need.met_by = "Dockerfile build instead"
             row.needs.append(need)

@@ -153,6 +153,7 @@ def offline_steps(
     uv = uv_offline.plan(script)
     if not uv_standin_wanted(offline, uv):
         uv = uv_offline.UvPlan()
+    uv.offline = offline
     steps: list[str] = []
     if baked:
         steps += ["# longcat-evals: the test script's installs, baked in (it runs offline)"]
@@ -160,7 +161,7 @@ def offline_steps(
     if uv.needed:
         kit = standins.uv_kit(uv.versions or [standins.UV_DEFAULT_VERSION], log)
         steps += ["# longcat-evals: offline uv for the test script (evals/terminal/README.md)"]
-        steps += uv_offline.dockerfile_steps(uv, kit)
+        steps += uv_offline.dockerfile_steps(uv, kit, offline)
     left = [line for line in left if line not in uv.satisfied]
     if steps:
         users = _USER.findall(text)

@@ -87,6 +87,8 @@ class UvPlan:
     """`apt-get update` / `apt-get install curl` lines serving the installer."""
     setup_packages: list[str] = field(default_factory=list)
     """The packages those lines install (installed at build time)."""
+    offline: bool = True
+    """Whether the task runs offline (else only the installer is answered locally)."""
 
     @property
     def needed(self) -> bool:
@@ -99,11 +101,11 @@ class UvPlan:
             for v in self.versions
         ]
         out += [f"{line}: packages installed at build (apt only warns offline)"
-                for line in self.curl_setup]  # fmt: skip
+                for line in (self.curl_setup if self.offline else [])]  # fmt: skip
         for call in self.calls:
             if call.problem:
                 out.append(f"{call.describe()}: not prepared ({call.problem})")
-            else:
+            elif self.offline:
                 out.append(f"{call.describe()}: requirements cached at build, uv offline")
         return out
 
@@ -227,11 +229,18 @@ def _failed(what: str) -> str:
     return f"echo '{quoted}' >> {network.BAKE_FAILED_FILE}"
 
 
-def dockerfile_steps(uv_plan: UvPlan, kit_image: str) -> list[str]:
-    """Dockerfile lines (run as root) installing the kit and warming the uv cache."""
+def dockerfile_steps(uv_plan: UvPlan, kit_image: str, offline: bool = True) -> list[str]:
+    """Dockerfile lines (run as root) installing the kit and, OFFLINE, warming the uv cache.
+
+    Online (PyPI answers at verification) only the installer is answered locally: uv then
+    resolves from the index as usual, and nothing is forced offline for the agent either.
+    """
+    install = [f"COPY --from={kit_image} /kit/ {KIT}/", f"RUN sh {KIT}/setup.sh"]
+    if not offline:
+        return install
     steps = network.bake_steps([f"apt-get install -y {' '.join(uv_plan.setup_packages)}"])
     steps = steps if uv_plan.setup_packages else []
-    steps += [f"COPY --from={kit_image} /kit/ {KIT}/", f"RUN sh {KIT}/setup.sh"]
+    steps += install
     uvx = f"{KIT}/{uv_plan.versions[0]}/uvx" if uv_plan.versions else "uvx"
     ca = f"if [ -s {KIT}/host-ca.crt ]; then export SSL_CERT_FILE={KIT}/host-ca.crt; fi"
     warmable = [call for call in uv_plan.calls if call.problem is None]

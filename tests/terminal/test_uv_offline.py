@@ -120,3 +120,15 @@ def test_dockerfile_steps_warm_then_go_offline_and_record_failures():
     assert all(network.BAKE_FAILED_FILE in step for step in (warm, check))
     assert steps[-1].startswith("RUN chmod -R a+rwX /opt/longcat-evals/uv-cache")
     assert plan.record()[0].startswith("uv installer 0.9.5: answered by a local installer")
+
+
+def test_online_only_the_installer_is_answered():
+    """With the network on (astral.sh unreachable, PyPI reachable) uv is not forced offline."""
+    plan = uv_offline.plan(GUARDED)
+    plan.offline = False
+    steps = uv_offline.dockerfile_steps(plan, "kit", offline=False)
+    assert steps == [
+        "COPY --from=kit /kit/ /opt/longcat-evals/uv/",
+        "RUN sh /opt/longcat-evals/uv/setup.sh",
+    ]
+    assert not any("cached at build" in line for line in plan.record())
