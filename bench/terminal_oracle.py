@@ -38,7 +38,7 @@ def main() -> None:
     counts = [int(n) for n in args.samples.split(",")]
     print(f"machine: {os.cpu_count()} CPU cores")
     started = time.monotonic()
-    terminal_bench(agent="oracle")
+    list(terminal_bench(agent="oracle").dataset[:])  # images are prepared when samples are read
     print(f"images ready in {time.monotonic() - started:.1f} s (not part of the timings)")
     results = {}
     with tempfile.TemporaryDirectory() as log_dir:

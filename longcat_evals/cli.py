@@ -350,15 +350,18 @@ def validate_swe(
 @click.option("--image-map", "image_map_file", type=click.Path(exists=True, dir_okay=False),
               help="Your image map, consulted before the built-in one.")  # fmt: skip
 def validate_terminal(path: str | None, image_map_file: str | None) -> None:
-    """Check Terminal-Bench task dirs statically: loading, base-image stand-ins, network needs.
+    """Check Terminal-Bench task dirs statically: loading, environments, network needs per phase.
 
-    Nothing is built or run; `inspect eval longcat_evals/terminal_bench -T path=PATH -T
-    agent=oracle` then runs them.
+    For each task and phase (build / agent / solution / verify): the hosts it needs and how the
+    harness satisfies each here (a host that answers, a local image, an offline stand-in, an
+    install baked in at build), then how many tasks run offline here. Nothing is built or run
+    (hosts are probed with one HTTPS request each); `inspect eval longcat_evals/terminal_bench
+    -T path=PATH -T network=false -T agent=oracle` then runs them.
     """
     from rich.table import Table
 
     from longcat_evals.evals.terminal import image_map
-    from longcat_evals.evals.terminal.check import check
+    from longcat_evals.evals.terminal.check import PHASES, check
     from longcat_evals.evals.terminal.task import BUILTIN_SUITE
 
     try:
@@ -369,21 +372,46 @@ def validate_terminal(path: str | None, image_map_file: str | None) -> None:
         rows = check(Path(path) if path else BUILTIN_SUITE, maps)
     except (ValueError, OSError) as e:
         _fail(str(e))
-    table = Table(title="Terminal-Bench tasks (static check)")
-    for column in ("task", "format", "category", "difficulty", "base images", "offline tests"):
+    table = Table(title="Terminal-Bench tasks: network needs per phase (static check)")
+    for column in ("task", "environment", *PHASES, "offline here"):
         table.add_column(column, overflow="fold")
+
+    def cell(needs) -> str:
+        if not needs:
+            return "-"
+        lines = []
+        for need in needs:
+            mark = f"[green]ok[/] {need.met_by}" if need.met_by else "[red]NO[/]"
+            lines.append(f"{need.host}: {mark} ({need.what[:70]})")
+        return "\n".join(dict.fromkeys(lines))
+
     for row in rows:
         if row.error:
-            table.add_row(row.id, "[red]error[/]", "", "", row.error, "")
+            table.add_row(row.id, "[red]error[/]", row.error, "", "", "", "no")
             continue
-        bases = "; ".join(f"{ref} -> {use}" for ref, use in row.bases) or "-"
-        tests = "ok" if not row.needs_network else f"needs network: {row.needs_network[0]}"
-        if row.baked:
-            tests += f" ({len(row.baked)} install(s) baked)"
-        table.add_row(row.id, row.format, row.category or "", row.difficulty or "", bases, tests)
+        phases = [cell(row.phase(phase)) for phase in PHASES]
+        if row.problems:
+            phases[0] = "\n".join(f"[red]{p}[/]" for p in row.problems) + "\n" + phases[0]
+        verdict = "yes" if row.oracle_offline else ("tests only" if row.runnable_offline else "no")
+        table.add_row(row.id, row.environment, *phases, verdict)
     Console().print(table)
     errors = [row for row in rows if row.error]
-    _log(f"{len(rows) - len(errors)}/{len(rows)} tasks load")
+    loaded = len(rows) - len(errors)
+    offline = sum(row.runnable_offline for row in rows)
+    oracle = sum(row.oracle_offline for row in rows)
+    _log(f"{loaded}/{len(rows)} tasks load")
+    _log(
+        f"{offline}/{len(rows)} tasks runnable offline here (built from what answers here or "
+        f"stand-ins, tests need no network); {oracle}/{len(rows)} with the oracle's solution too"
+    )
+    missing: dict[str, set[str]] = {}
+    for row in rows:
+        for need in row.unmet("build", "solution", "verify"):
+            missing.setdefault(need.host, set()).add(row.id)
+    if missing:
+        worst = sorted(missing.items(), key=lambda kv: -len(kv[1]))
+        listed = ", ".join(f"{host} ({len(ids)} task(s))" for host, ids in worst)
+        _log(f"Hosts needed that nothing here satisfies: {listed}")
     if errors:
         sys.exit(1)
 

@@ -161,7 +161,9 @@ def build_image(
 # ----------------------------------------------------------------------------- rootfs and base
 
 
-def _debootstrap_rootfs(tag: str, log: Callable[[str], None]) -> None:
+def _debootstrap_rootfs(
+    tag: str, log: Callable[[str], None], suite: str = DEBOOTSTRAP_SUITE
+) -> None:
     if shutil.which("debootstrap") is None:
         if os.geteuid() == 0 and shutil.which("apt-get"):
             apt_install(["debootstrap"])
@@ -171,18 +173,18 @@ def _debootstrap_rootfs(tag: str, log: Callable[[str], None]) -> None:
                 "install debootstrap (apt-get install debootstrap) or make a registry reachable"
             )
     mirror = debian_mirror()
-    log(f"Building the root filesystem with debootstrap ({DEBOOTSTRAP_SUITE}, {mirror}) …")
+    log(f"Building the root filesystem with debootstrap ({suite}, {mirror}) …")
     with scratch_dir("rootfs-", state_dir()) as tmp:
         root = Path(tmp) / "root"
         result = subprocess.run(
-            ["debootstrap", "--variant=minbase", DEBOOTSTRAP_SUITE, str(root), mirror],
+            ["debootstrap", "--variant=minbase", suite, str(root), mirror],
             capture_output=True,
             text=True,
             timeout=1200,
         )
         if result.returncode != 0:
             tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-5:])
-            raise SandboxSetupError(f"debootstrap {DEBOOTSTRAP_SUITE} from {mirror} failed: {tail}")
+            raise SandboxSetupError(f"debootstrap {suite} from {mirror} failed: {tail}")
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run(
             ["docker", "import", "--change", f"LABEL {MANAGED_LABEL}=true", "-", tag],

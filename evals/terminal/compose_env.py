@@ -2,28 +2,36 @@
 `environment/docker-compose.yaml`): we build every service's image ourselves and write our own
 compose file with the project's secure defaults.
 
-Kept from the task's file: each service's build (context, dockerfile) or image, its command and
-environment. Dropped (and listed in the sample's metadata): host volumes, ports, container names
-and anything else. The agent's service (`main` in Harbor, `client` in 1.x, else the first) becomes
-Inspect's `default`. Several services share one network of their own, `internal` (no route out)
-unless the task has the internet; each keeps its original name as an alias.
+Used whenever the task has one, also beside a Dockerfile (Terminal-Bench 1.x runs its
+docker-compose.yaml, which builds that Dockerfile). Kept from the task's file: each service's
+build (context, dockerfile) or image, its command and environment, and the agent service's
+limits (`cpus`, `mem_limit`, `deploy.resources.limits`) where the task sets none itself.
+Dropped (and listed in the sample's metadata, `compose_dropped`): host volumes, ports, container
+names, privileges and anything else. The agent's service (`main` in Harbor, `client` in 1.x,
+else the first) becomes Inspect's `default`; its command, unless a plain keep-alive
+(`sleep infinity`), runs in the background of the keep-alive so the container stays up for the
+agent. Several services share one network of their own, `internal` (no route out) unless the
+task has the internet; each keeps its original name as an alias.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 
 import yaml
 from inspect_ai.util import SandboxEnvironmentSpec
 
 from longcat_evals.evals.terminal.environment import Environment, build_dockerfile, image_workdir
-from longcat_evals.evals.terminal.spec import TerminalTask
+from longcat_evals.evals.terminal.spec import TerminalTask, size_mb
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits, compose_config, service, write_compose
 from longcat_evals.sandboxes.errors import SandboxSetupError
 
 MAIN_NAMES = ("main", "client", "default")
 NETWORK = "tasknet"
+KEPT_KEYS = {"build", "image", "command", "environment", "cpus", "mem_limit", "deploy"}
+_KEEP_ALIVE = re.compile(r"^(exec\s+)?sleep\s+(infinity|inf)\s*;?$")
 _VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
 
 
@@ -55,6 +63,41 @@ def _as_env(value) -> dict[str, str]:
     if isinstance(value, list):
         return dict(item.split("=", 1) if "=" in item else (item, "") for item in map(str, value))
     return {}
+
+
+def _command_text(command) -> str | None:
+    if command is None:
+        return None
+    if isinstance(command, list):
+        parts = [str(c) for c in command]
+        if parts[:2] in (["sh", "-c"], ["bash", "-c"], ["/bin/sh", "-c"], ["/bin/bash", "-c"]):
+            return " ".join(parts[2:])
+        return " ".join(shlex.quote(p) for p in parts)
+    return str(command)
+
+
+def own_command(command) -> str | None:
+    """The agent service's command as shell text, None when it only keeps the container up."""
+    text = _command_text(command)
+    if text is None or _KEEP_ALIVE.match(text.strip()):
+        return None
+    return text
+
+
+def service_limits(spec: dict) -> dict[str, float]:
+    """cpus and memory_mb a compose service sets (compose v2 keys or deploy.resources.limits)."""
+    deploy = ((spec.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+    cpus = spec.get("cpus") or deploy.get("cpus")
+    memory = spec.get("mem_limit") or deploy.get("memory")
+    out: dict[str, float] = {}
+    try:
+        if cpus:
+            out["cpus"] = float(cpus)
+        if memory:
+            out["memory_mb"] = float(size_mb(str(memory)) or 0)
+    except ValueError:
+        pass
+    return out
 
 
 def prepare_compose(task: TerminalTask, resolver, offline: bool, log) -> Environment:
@@ -103,6 +146,14 @@ def prepare_compose(task: TerminalTask, resolver, offline: bool, log) -> Environ
         built[name] = env
     result = built[main]
     result.main_service = main
+    result.command = own_command(declared[main].get("command"))
+    result.limits = service_limits(declared[main] or {})
+    result.source = {"kind": "compose", "file": str(path.relative_to(task.path))}
+    dropped = sorted(
+        {f"{n}.{k}" for n, d in declared.items() for k in (d or {}) if k not in KEPT_KEYS}
+    )
+    if dropped:
+        result.source["dropped"] = ", ".join(dropped)
     for name, env in built.items():
         if name != main:
             result.substitutions += env.substitutions
@@ -120,6 +171,8 @@ def multi_service_spec(
     """Compose for the agent's container plus the task's other services on one private network."""
     main = service(env.image, network=True, limits=limits, working_dir=env.workdir,
                    environment=env.environment or None)  # fmt: skip
+    if env.command is not None:  # the task's own start-up, with the keep-alive after it
+        main["entrypoint"] = ["sh", "-c", f"({env.command}) & exec sleep infinity"]
     services = {"default": main}
     aliases = {"default": [env.main_service]}
     for name, extra in env.services.items():

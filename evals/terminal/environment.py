@@ -1,14 +1,24 @@
-"""Build each task's image ourselves (offline stand-ins for its base images) and its compose file.
+"""Each task's environment, resolved as Harbor and Terminal-Bench 1.x resolve it, then its compose.
 
-The task's Dockerfile is rewritten (FROM lines per the image map, test-time installs baked in)
-into a generated Dockerfile beside a content-hash tag: an unchanged task is never rebuilt. The
-build context stays the task's own `environment/` (Harbor) or task directory (1.x); tests and
-solution are never copied into the image by us.
+Order: (1) a compose file (Terminal-Bench 1.x `docker-compose.yaml`, Harbor
+`environment/docker-compose.yaml`) whenever the task has one, its services built by us;
+(2) the task's prebuilt `[environment] docker_image` when it can be had: a local copy, or a pull
+when a registry answers (Harbor's default); (3) the task's Dockerfile, built by us with FROM /
+COPY --from images per the image map (offline stand-ins). The choice and why is recorded per
+sample (`environment_source`).
+
+For a task that runs offline, the test script's package installs and its uv/uvx use are baked
+into the image at build time (a thin layer on a prebuilt image). Generated Dockerfiles are
+content-hash tagged: an unchanged task is never rebuilt. Build contexts never hold the task's
+tests or solution: a Dockerfile that copies one of them is refused with a one-line reason.
 """
 
 from __future__ import annotations
 
+import glob
+import json
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from longcat_evals.evals.terminal import network
+from longcat_evals.evals.terminal import hosts, network, standins, uv_offline
 from longcat_evals.evals.terminal.image_map import Resolver, rewrite_dockerfile
 from longcat_evals.evals.terminal.spec import TerminalTask
 from longcat_evals.sandboxes import images
@@ -27,23 +37,46 @@ from longcat_evals.sandboxes.state import state_dir
 
 RECIPE_VERSION = "terminal-env-1"
 DEFAULT_PIDS = 1024
+PREBUILT_PULL_TIMEOUT_SEC = 1800
 _USER = re.compile(r"^\s*USER\s+(\S+)", re.IGNORECASE | re.MULTILINE)
+_COPY = re.compile(r"^\s*(?P<op>COPY|ADD)\s+(?P<args>.+)$", re.IGNORECASE)
 
 
 @dataclass
 class Environment:
-    """What was built for one task: the image, its working directory and what we changed."""
+    """What was prepared for one task: the image, its working directory and what we changed."""
 
     image: str
     workdir: str
     substitutions: list[dict[str, str]] = field(default_factory=list)
     baked: list[str] = field(default_factory=list)
     network_needs: list[str] = field(default_factory=list)
+    offline_standins: list[str] = field(default_factory=list)
+    """What the offline uv stand-in substituted (installer, cached uvx requirements)."""
+    source: dict[str, str] = field(default_factory=dict)
+    """Where the environment came from: kind (prebuilt/build/compose), image or file, why."""
     main_service: str = "default"
     """The task's own name for the agent's container (other services may address it so)."""
     environment: dict[str, str] = field(default_factory=dict)
+    command: list[str] | str | None = None
+    """The agent service's own command from the task's compose file, when not a keep-alive."""
+    limits: dict[str, float] = field(default_factory=dict)
+    """cpus / memory_mb the task's compose file sets for the agent's service."""
     services: dict[str, dict] = field(default_factory=dict)
     """Extra compose services (name -> image, command, environment) of multi-container tasks."""
+
+
+@dataclass
+class Rendered:
+    """A generated Dockerfile and what went into it."""
+
+    text: str
+    substitutions: list = field(default_factory=list)
+    baked: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    uv: uv_offline.UvPlan = field(default_factory=uv_offline.UvPlan)
+    build_uv: list[str] = field(default_factory=list)
+    """uv versions whose installer the Dockerfile's own RUN lines got locally."""
 
 
 def slug(task_id: str) -> str:
@@ -58,28 +91,97 @@ def test_scripts(task: TerminalTask) -> str:
     return "\n".join(dict.fromkeys(parts))
 
 
-def render(task: TerminalTask, dockerfile: Path, resolver: Resolver, offline: bool, log):
-    """(generated Dockerfile text, substitutions, baked lines, unmet network lines)."""
-    text, subs = rewrite_dockerfile(dockerfile.read_text(), resolver, log)
-    baked, left = network.plan(test_scripts(task)) if offline else ([], [])
+_QUIET = re.compile(r"\s*(?:\d?>>?|&>)\s*/dev/null(?:\s+2>&1)?\s*$")
+
+
+def quiet_stripped(script: str) -> str:
+    """SCRIPT with trailing `> /dev/null 2>&1` dropped: a quiet install bakes like a loud one."""
+    return "\n".join(_QUIET.sub("", line) for line in script.splitlines())
+
+
+def build_time_uv(text: str, log) -> tuple[str, list[str]]:
+    """TEXT with the offline uv kit installed before each RUN that fetches uv's installer, when
+    astral.sh does not answer here; (text, uv versions served)."""
+    lines = text.splitlines()
+    starts, start = [], 0
+    for number in range(len(lines)):
+        if number == 0 or not lines[number - 1].rstrip().endswith("\\"):
+            start = number
+        starts.append(start)
+    hits = sorted({starts[n] for n, line in enumerate(lines) if uv_offline.INSTALLER.search(line)})
+    versions = []
+    for number in hits:
+        instruction = " ".join(lines[n] for n in range(number, len(lines)) if starts[n] == number)
+        for match in uv_offline.INSTALLER.finditer(instruction):
+            version = match.group("version") or standins.UV_DEFAULT_VERSION
+            if re.fullmatch(r"\d+\.\d+\.\d+", version) and version not in versions:
+                versions.append(version)
+    if not versions or hosts.answers(uv_offline.INSTALLER_HOST):
+        return text, []
+    kit = standins.uv_kit(versions, log)
+    out: list[str] = []
+    user = None
+    for number, line in enumerate(lines):
+        found = _USER.match(line) if starts[number] == number else None
+        if re.match(r"^\s*FROM\s", line, re.IGNORECASE):
+            user = None
+        elif found:
+            user = found.group(1)
+        if number in hits and re.match(r"^\s*RUN\s", line, re.IGNORECASE):
+            out += ["# longcat-evals: uv's installer answered locally (astral.sh does not answer)"]
+            out += ["USER root"] if user not in (None, "root", "0") else []
+            out += [
+                f"COPY --from={kit} /kit/ {uv_offline.KIT}/",
+                f"RUN sh {uv_offline.KIT}/setup.sh",
+            ]
+            out += [f"USER {user}"] if user not in (None, "root", "0") else []
+        out.append(line)
+    return "\n".join(out) + "\n", versions
+
+
+def uv_standin_wanted(offline: bool, uv: uv_offline.UvPlan) -> bool:
+    """Offline, or online where uv's installer host does not answer (e.g. only PyPI does)."""
+    return uv.needed and (offline or not hosts.answers(uv_offline.INSTALLER_HOST))
+
+
+def offline_steps(
+    task: TerminalTask, text: str, log, offline: bool = True
+) -> tuple[str, list[str], list[str], uv_offline.UvPlan]:
+    """TEXT plus the bake (offline) and uv stand-in steps for TASK's test script (as root)."""
+    script = quiet_stripped(test_scripts(task))
+    baked, left = network.plan(script) if offline else ([], [])
+    uv = uv_offline.plan(script)
+    if not uv_standin_wanted(offline, uv):
+        uv = uv_offline.UvPlan()
+    uv.offline = offline
+    steps: list[str] = []
     if baked:
+        steps += ["# longcat-evals: the test script's installs, baked in (it runs offline)"]
+        steps += network.bake_steps(baked)
+    if uv.needed:
+        kit = standins.uv_kit(uv.versions or [standins.UV_DEFAULT_VERSION], log)
+        steps += ["# longcat-evals: offline uv for the test script (evals/terminal/README.md)"]
+        steps += uv_offline.dockerfile_steps(uv, kit, offline)
+    left = [line for line in left if line not in uv.satisfied]
+    if steps:
         users = _USER.findall(text)
-        steps = ["", "# longcat-evals: the test script's installs, baked in (it runs offline)"]
-        steps += ["USER root", *network.bake_steps(baked)]
+        text += "\n".join(["", "USER root", *steps]) + "\n"
         if users and users[-1] not in ("root", "0"):
-            steps.append(f"USER {users[-1]}")
-        text += "\n".join(steps) + "\n"
-    return text, subs, baked, left
+            text += f"USER {users[-1]}\n"
+    return text, baked, left, uv
 
 
-@contextmanager
-def clean_context(task: TerminalTask, context: Path) -> Iterator[Path]:
-    """CONTEXT, or a copy of it without the task's tests and solution when it holds them.
+def render(task: TerminalTask, dockerfile: Path, resolver: Resolver, offline: bool, log):
+    """The generated Dockerfile for DOCKERFILE (image map applied; offline: bakes, uv)."""
+    text, subs = rewrite_dockerfile(dockerfile.read_text(), resolver, log)
+    text, build_uv = build_time_uv(text, log)
+    text, baked, left, uv = offline_steps(task, text, log, offline)
+    return Rendered(text, subs, baked, left, uv, build_uv)
 
-    Terminal-Bench 1.x builds from the task directory itself, so a `COPY . /app` would put the
-    hidden tests and the solution in the image; the copy keeps them out of every build.
-    """
-    hidden = {
+
+def hidden_paths(task: TerminalTask) -> set[Path]:
+    """The task's tests and solution files, kept out of every build context."""
+    return {
         p.resolve()
         for p in (
             task.tests_dir,
@@ -90,6 +192,64 @@ def clean_context(task: TerminalTask, context: Path) -> Iterator[Path]:
         )  # fmt: skip
         if p is not None and p.exists()
     }
+
+
+def _copy_sources(args: str) -> list[str]:
+    args = args.strip()
+    if args.startswith("["):
+        try:
+            parts = [str(p) for p in json.loads(args)]
+        except ValueError:
+            return []
+    else:
+        try:
+            parts = shlex.split(args)
+        except ValueError:
+            return []
+    if any(p.startswith("--from") for p in parts):
+        return []
+    parts = [p for p in parts if not p.startswith("--")]
+    return parts[:-1]
+
+
+def stripped_copy(task: TerminalTask, dockerfile: Path, context: Path) -> str | None:
+    """A one-line reason when DOCKERFILE copies a file the clean context leaves out."""
+    hidden = hidden_paths(task)
+    root = context.resolve()
+    for number, line in enumerate(dockerfile.read_text(errors="replace").splitlines(), 1):
+        match = _COPY.match(line)
+        if not match:
+            continue
+        for source in _copy_sources(match.group("args")):
+            if "$" in source or source.startswith(("http://", "https://", "git@")):
+                continue
+            matched = [Path(p).resolve() for p in glob.glob(str(root / source))]
+            if not matched and not glob.has_magic(source):
+                matched = [(root / source).resolve()]
+            leaks = [p for p in matched if any(p == h or p.is_relative_to(h) for h in hidden)]
+            if leaks and len(leaks) == len(matched):
+                rel = (
+                    leaks[0].relative_to(task.path)
+                    if leaks[0].is_relative_to(task.path)
+                    else leaks[0]
+                )
+                return (
+                    f"terminal task '{task.id}': {dockerfile.name} line {number} "
+                    f"`{line.strip()}` needs {rel}, which we keep out of every build so the "
+                    "agent never sees the task's tests or solution; the verifier copies tests/ to "
+                    "/tests itself, so drop that line (or copy it in the test script)"
+                )
+    return None
+
+
+@contextmanager
+def clean_context(task: TerminalTask, context: Path) -> Iterator[Path]:
+    """CONTEXT, or a copy of it without the task's tests and solution when it holds them.
+
+    Terminal-Bench 1.x builds from the task directory itself, so a `COPY . /app` would put the
+    hidden tests and the solution in the image; the copy keeps them out of every build.
+    """
+    hidden = hidden_paths(task)
     root = context.resolve()
     if not any(h.is_relative_to(root) for h in hidden):
         yield context
@@ -113,6 +273,40 @@ def image_workdir(tag: str) -> str:
     return out.stdout.strip() or "/"
 
 
+def build_text(
+    task: TerminalTask,
+    text: str,
+    context: Path,
+    log: Callable[[str], None],
+    name: str,
+    what: str,
+) -> str:
+    """Build the generated Dockerfile TEXT in CONTEXT (clean of tests/solution); its tag."""
+    with clean_context(task, context) as clean:
+        digest = images.hash_inputs(RECIPE_VERSION, text, clean)
+        tag = images.tag_for(f"tb-{slug(name)}", digest)
+        if images.image_exists(tag):
+            return tag
+        builds = state_dir() / "terminal"
+        builds.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=builds, prefix=f"{slug(task.id)}-", suffix=".Dockerfile", delete=False
+        ) as handle:
+            handle.write(text)
+        try:
+            images.build_image(
+                tag,
+                clean,
+                dockerfile=Path(handle.name),
+                labels={images.RECIPE_LABEL: f"terminal/{task.id}"},
+                log=log,
+                what=what,
+            )
+        finally:
+            Path(handle.name).unlink(missing_ok=True)
+    return tag
+
+
 def build_dockerfile(
     task: TerminalTask,
     dockerfile: Path,
@@ -123,45 +317,90 @@ def build_dockerfile(
     name: str | None = None,
 ) -> Environment:
     """Build DOCKERFILE (rewritten) in CONTEXT; returns the tagged Environment."""
-    text, subs, baked, left = render(task, dockerfile, resolver, offline, log)
-    for sub in subs:
+    reason = stripped_copy(task, dockerfile, context)
+    if reason:
+        raise SandboxSetupError(reason)
+    rendered = render(task, dockerfile, resolver, offline, log)
+    for sub in rendered.substitutions:
         log(f"[{task.id}] base image {sub.original} -> {sub.image} (image map: {sub.rule})")
-    with clean_context(task, context) as clean:
-        digest = images.hash_inputs(RECIPE_VERSION, text, clean)
-        tag = images.tag_for(f"tb-{slug(name or task.id)}", digest)
-        if not images.image_exists(tag):
-            builds = state_dir() / "terminal"
-            builds.mkdir(exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", dir=builds, prefix=f"{slug(task.id)}-", suffix=".Dockerfile", delete=False
-            ) as handle:
-                handle.write(text)
-            try:
-                images.build_image(
-                    tag,
-                    clean,
-                    dockerfile=Path(handle.name),
-                    labels={images.RECIPE_LABEL: f"terminal/{task.id}"},
-                    log=log,
-                    what=f"terminal task '{task.id}' ({dockerfile.relative_to(task.path)})",
-                )
-            finally:
-                Path(handle.name).unlink(missing_ok=True)
+    relative = (
+        dockerfile.relative_to(task.path) if dockerfile.is_relative_to(task.path) else dockerfile
+    )
+    tag = build_text(
+        task, rendered.text, context, log, name or task.id,
+        f"terminal task '{task.id}' ({relative})",
+    )  # fmt: skip
     return Environment(
         image=tag,
         workdir=image_workdir(tag),
-        substitutions=[s.as_dict() for s in subs],
-        baked=baked,
-        network_needs=left,
+        substitutions=[s.as_dict() for s in rendered.substitutions],
+        baked=rendered.baked,
+        network_needs=rendered.left,
+        offline_standins=[
+            f"Dockerfile's uv installer {v}: answered by a local installer of PyPI's uv=={v}"
+            for v in rendered.build_uv
+        ]
+        + rendered.uv.record(),
+        source={"kind": "build", "file": str(relative)},
     )
 
 
-def limits_for(task: TerminalTask, memory_mb: int | None = None) -> SandboxLimits:
+def limits_for(
+    task: TerminalTask, memory_mb: int | None = None, env: Environment | None = None
+) -> SandboxLimits:
     defaults = SandboxLimits()
+    own = env.limits if env else {}
     return SandboxLimits(
-        cpus=task.cpus or defaults.cpus,
-        memory_mb=memory_mb or task.memory_mb or defaults.memory_mb,
+        cpus=task.cpus or own.get("cpus") or defaults.cpus,
+        memory_mb=memory_mb
+        or task.memory_mb
+        or int(own.get("memory_mb") or 0)
+        or defaults.memory_mb,
         pids=DEFAULT_PIDS,
+    )
+
+
+def obtain_prebuilt(ref: str, resolver: Resolver) -> tuple[bool, str]:
+    """(whether prebuilt image REF is here now, how: 'local copy', 'pulled' or why not)."""
+    if resolver.mode == "map":
+        return False, "base_images=map builds stand-ins"
+    if images.image_exists(ref):
+        return True, "local copy"
+    if not resolver.registry_answers():
+        return False, "not here and no registry answers"
+    try:
+        pulled = subprocess.run(
+            ["docker", "pull", "--quiet", ref],
+            capture_output=True,
+            timeout=PREBUILT_PULL_TIMEOUT_SEC,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"pull timed out after {PREBUILT_PULL_TIMEOUT_SEC} s"
+    if pulled.returncode != 0:
+        error = pulled.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["failed"]
+        return False, f"pull failed: {error[0][:200]}"
+    return True, "pulled"
+
+
+def use_prebuilt(task: TerminalTask, ref: str, how: str, offline: bool, log) -> Environment:
+    """The prebuilt image REF (offline: a thin layer with the test script's bakes and uv)."""
+    image = ref
+    text, baked, left, uv = offline_steps(task, f"FROM {ref}\n", log, offline)
+    uv_record = uv.record()
+    if baked or uv.needed:
+        with tempfile.TemporaryDirectory(dir=state_dir(), prefix="ctx-") as tmp:
+            image = build_text(
+                task, text, Path(tmp), log, f"{task.id}-prebuilt",
+                f"offline layer on {ref} for terminal task '{task.id}'",
+            )  # fmt: skip
+    log(f"[{task.id}] environment: prebuilt image {ref} ({how})")
+    return Environment(
+        image=image,
+        workdir=image_workdir(image),
+        baked=baked,
+        network_needs=left,
+        offline_standins=uv_record,
+        source={"kind": "prebuilt", "image": ref, "how": how},
     )
 
 
@@ -169,30 +408,34 @@ def prepare(
     task: TerminalTask, resolver: Resolver, offline: bool, log: Callable[[str], None] = print
 ) -> Environment:
     """Make the task's image(s) ready; raise SandboxSetupError with a one-line reason."""
-    if task.compose_file is not None and task.dockerfile is None:
+    if task.compose_file is not None:
         from longcat_evals.evals.terminal.compose_env import prepare_compose
 
         return prepare_compose(task, resolver, offline, log)
-    if task.dockerfile is not None:
-        return build_dockerfile(task, task.dockerfile, task.context, resolver, offline, log)
+    declined = None
     if task.docker_image:
+        here, how = obtain_prebuilt(task.docker_image, resolver)
+        if here:
+            return use_prebuilt(task, task.docker_image, how, offline, log)
+        declined = f"prebuilt image {task.docker_image}: {how}"
+    if task.dockerfile is not None:
+        if declined:
+            log(f"[{task.id}] {declined}; building environment/Dockerfile instead")
+        env = build_dockerfile(task, task.dockerfile, task.context, resolver, offline, log)
+        if declined:
+            env.source["instead_of"] = declined
+        return env
+    if task.docker_image:  # no Dockerfile to fall back on: a stand-in for the image itself
         image, _, sub = resolver.resolve(task.docker_image, log)
-        if sub is not None:
-            log(f"[{task.id}] image {sub.original} -> {sub.image} (image map: {sub.rule})")
-        if not images.image_exists(image):
-            pulled = subprocess.run(["docker", "pull", "--quiet", image], capture_output=True)
-            if pulled.returncode != 0:
-                raise SandboxSetupError(
-                    f"terminal task '{task.id}': image {image} cannot be pulled "
-                    f"({pulled.stderr.decode(errors='replace').strip()[-200:]})"
-                )
-        # A prebuilt image cannot have installs baked in: every network line stays a need.
-        return Environment(
-            image=image,
-            workdir=image_workdir(image),
-            substitutions=[sub.as_dict()] if sub else [],
-            network_needs=network.network_lines(test_scripts(task)) if offline else [],
-        )
+        if sub is None:
+            raise SandboxSetupError(
+                f"terminal task '{task.id}': {declined}; no Dockerfile to build"
+            )
+        log(f"[{task.id}] image {sub.original} -> {sub.image} (image map: {sub.rule})")
+        env = use_prebuilt(task, image, f"stand-in via image map {sub.rule}", offline, log)
+        env.substitutions = [sub.as_dict()]
+        env.source = {"kind": "stand-in", "image": task.docker_image, "instead_of": declined}
+        return env
     raise SandboxSetupError(f"terminal task '{task.id}': no Dockerfile or image to run")
 
 
@@ -200,14 +443,14 @@ def sandbox_spec(task: TerminalTask, env: Environment, offline: bool, memory_mb:
     """The sample's Inspect sandbox: our secure compose defaults, network per the task."""
     from longcat_evals.sandboxes.compose import docker_sandbox
 
-    if env.services:
+    if env.services or env.command is not None:
         from longcat_evals.evals.terminal.compose_env import multi_service_spec
 
-        return multi_service_spec(task, env, offline, limits_for(task, memory_mb))
+        return multi_service_spec(task, env, offline, limits_for(task, memory_mb, env))
     return docker_sandbox(
         env.image,
         network=not offline,
-        limits=limits_for(task, memory_mb),
+        limits=limits_for(task, memory_mb, env),
         working_dir=env.workdir,
         local_image=images.image_exists(env.image),
         environment=env.environment or None,

@@ -1,11 +1,14 @@
-"""Offline stand-ins for the public base images tasks start FROM.
+"""Offline stand-ins for the public images tasks start FROM or COPY --from.
 
-Tasks often begin `FROM python:3.13-slim` or `FROM ubuntu:24.04`. Where no registry answers,
-an image map (YAML, ours: strict) names which locally buildable image stands in: one of the
-project's toolchain images (`python`, `c`, `node`, `go`, `rust`, `java`), `base`, or any local
-tag. Entries may add shell steps and environment variables right after the FROM so the stand-in
-behaves like the original (e.g. a `python` command). User maps are consulted before the built-in
-one. Every substitution is returned to the caller, which prints it and records it in the sample.
+Tasks often begin `FROM python:3.13-slim` or `FROM ubuntu:24.04`, or copy uv in with
+`COPY --from=ghcr.io/astral-sh/uv:0.9.5 /uv /bin/`. Where no registry answers, an image map
+(YAML, ours: strict) names which locally buildable image stands in: one of the project's
+toolchain images (`python`, `c`, `node`, `go`, `rust`, `java`) or `base`, on the Debian `suite`
+the entry names (bookworm = Debian 12, trixie = Debian 13), `uv` (the uv binaries of the tag's
+version, from PyPI), or any local tag. Entries may add shell steps and environment variables
+right after the FROM so the stand-in behaves like the original (e.g. a `python` command). User
+maps are consulted before the built-in one. Every substitution is returned to the caller, which
+prints it and records it in the sample.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import longcat_evals.tasks
+from longcat_evals.evals.terminal import standins
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.errors import SandboxSetupError
 
@@ -28,6 +33,9 @@ BUILTIN_MAP = Path(longcat_evals.tasks.__file__).parent / "terminal" / "image_ma
 _FROM = re.compile(
     r"^(?P<lead>\s*FROM\s+(?:--\S+\s+)*)(?P<ref>\S+)(?P<rest>(?:\s+AS\s+(?P<alias>\S+))?\s*)$",
     re.IGNORECASE,
+)
+_COPY_FROM = re.compile(
+    r"^(?P<lead>\s*COPY\s+(?:--\S+\s+)*?--from=)(?P<ref>\S+)(?P<rest>\s.*)$", re.IGNORECASE
 )
 _ARG = re.compile(r"^\s*ARG\s+(?P<name>\w+)(?:=(?P<value>\S*))?\s*$", re.IGNORECASE)
 _VAR = re.compile(r"\$\{?(\w+)\}?")
@@ -38,11 +46,22 @@ class MapEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    match: str
-    """Glob over the normalised reference, e.g. `python:3*` (docker.io/library/ and digests are
-    stripped; a missing tag reads as `:latest`)."""
+    match: str | list[str]
+    """Glob(s) over the normalised reference, e.g. `python:3*` (docker.io/library/ and digests
+    are stripped; a missing tag reads as `:latest`)."""
+
+    def matches(self, name: str) -> bool:
+        globs = [self.match] if isinstance(self.match, str) else self.match
+        return any(fnmatch.fnmatch(name, glob) for glob in globs)
+
+    @property
+    def label(self) -> str:
+        return self.match if isinstance(self.match, str) else " | ".join(self.match)
+
     use: str
-    """A toolchain name (python, c, node, go, rust, java), `base`, or a local image tag."""
+    """A toolchain name (python, c, node, go, rust, java), `base`, `uv`, or a local image tag."""
+    suite: Literal["bookworm", "trixie"] = "bookworm"
+    """The Debian release a toolchain or `base` stand-in is built on (12 or 13)."""
     run: list[str] = Field(default_factory=list)
     """Shell steps run right after the FROM, so the stand-in behaves like the original."""
     env: dict[str, str] = Field(default_factory=dict)
@@ -94,12 +113,29 @@ def normalise(ref: str) -> str:
     return ref if ":" in last else f"{ref}:latest"
 
 
-def resolve_use(use: str, log: Callable[[str], None] = print) -> str:
-    """The local tag an entry's `use` names, building toolchain images on demand."""
+def uv_version(ref: str) -> str:
+    """The uv release a ghcr.io/astral-sh/uv reference names (`latest`: our default)."""
+    tag = normalise(ref).rsplit(":", 1)[1]
+    if tag == "latest":
+        return standins.UV_DEFAULT_VERSION
+    if not re.fullmatch(r"\d+\.\d+\.\d+", tag):
+        raise SandboxSetupError(
+            f"{ref}: only plain uv release tags (e.g. uv:0.9.5) have a stand-in; map this one "
+            "with -T image_map=FILE"
+        )
+    return tag
+
+
+def resolve_use(
+    use: str, log: Callable[[str], None] = print, suite: str = "bookworm", ref: str = ""
+) -> str:
+    """The local tag an entry's `use` names, building stand-in images on demand."""
     if use == "base":
-        return images.ensure_base(log=log)
+        return standins.base(suite, log)
     if use in images.TOOLCHAINS:
-        return images.ensure_toolchain(use, log=log)
+        return standins.toolchain(use, suite, log)
+    if use == "uv":
+        return standins.uv_image(uv_version(ref), log)
     return use
 
 
@@ -121,7 +157,7 @@ class Resolver:
         name = normalise(ref)
         for image_map, source in self.maps:
             for entry in image_map.entries:
-                if fnmatch.fnmatch(name, entry.match):
+                if entry.matches(name):
                     return entry, source
         return None
 
@@ -140,14 +176,18 @@ class Resolver:
                 f"{normalise(ref)}; add one to a map given with -T image_map=FILE"
             )
         entry, source = found
-        tag = resolve_use(entry.use, log)
-        return tag, entry, Substitution(ref, tag, entry.match, source)
+        tag = resolve_use(entry.use, log, entry.suite, ref)
+        rule = entry.label if entry.suite == "bookworm" else f"{entry.label} ({entry.suite})"
+        return tag, entry, Substitution(ref, tag, rule, source)
 
 
 def rewrite_dockerfile(
     text: str, resolver: Resolver, log: Callable[[str], None] = print
 ) -> tuple[str, list[Substitution]]:
-    """Replace each external FROM image per the resolver; stage names and ARGs are respected."""
+    """Replace each external FROM / COPY --from image per the resolver.
+
+    Stage names (and COPY --from stage numbers) and ARGs are respected.
+    """
     args: dict[str, str] = {}
     stages: set[str] = set()
     out: list[str] = []
@@ -157,6 +197,17 @@ def rewrite_dockerfile(
         arg = _ARG.match(line)
         if arg and not seen_from and arg.group("value") is not None:
             args[arg.group("name")] = arg.group("value").strip("\"'")
+        copy = _COPY_FROM.match(line)
+        if copy:
+            ref = _VAR.sub(lambda m: args.get(m.group(1), m.group(0)), copy.group("ref"))
+            if ref in stages or ref.isdigit() or "$" in ref:
+                out.append(line)
+            else:
+                image, entry, sub = resolver.resolve(ref, log)
+                out.append(f"{copy.group('lead')}{image}{copy.group('rest')}")
+                if sub is not None:
+                    subs.append(sub)
+            continue
         match = _FROM.match(line)
         if not match:
             out.append(line)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.dataset import Dataset, Sample
 from inspect_ai.solver import chain
 
 import longcat_evals.tasks
@@ -73,11 +74,15 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
         "image": env.image,
         "workdir": env.workdir,
         "offline": offline,
+        "environment_source": env.source,
         "image_substitutions": env.substitutions,
         "baked_installs": env.baked,
+        "offline_standins": env.offline_standins,
         "network_needs": env.network_needs,
         "script_network_lines": network_lines(environment.test_scripts(task)),
     }
+    if env.command is not None:
+        meta["compose_command"] = env.command
     if error:
         _log(f"WARNING: {error} (this sample will error; the others go on)")
         meta[BUILD_ERROR_KEY] = error
@@ -98,7 +103,133 @@ def _broken(error: TaskLoadError) -> Sample:
     )
 
 
-def build_samples(
+NOT_PREPARED = (
+    "terminal task '{id}': read before its environment was prepared (an Inspect code path "
+    "that runs unsliced datasets); nothing was run, so it cannot be scored"
+)
+
+
+def stop_builds() -> list[int]:
+    """Kill the `docker build` (and debootstrap) processes this process started; their pids."""
+    import psutil
+
+    killed = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            command = child.cmdline()
+        except psutil.Error:
+            continue
+        if command[:2] == ["docker", "build"] or (command and "debootstrap" in command[0]):
+            try:
+                child.kill()
+                killed.append(child.pid)
+            except psutil.Error:
+                pass
+    return killed
+
+
+class TerminalDataset(Dataset):
+    """Terminal tasks whose images are prepared lazily, for just the samples Inspect runs.
+
+    Inspect reads a task's whole dataset for sample ids and "has a sandbox", then slices it
+    (`--limit`, `--sample-id`) and runs only the slice. So the whole dataset yields previews
+    (id, input, metadata; a sandbox whose image is not built, and a set-up error should a
+    preview ever be run), while a slice or filter (what Inspect runs) prepares its tasks, in
+    parallel, the first time it is read, and keeps them. `--limit 1` builds one image.
+    """
+
+    def __init__(self, items: list, prepare, workers: int, prepared_view: bool = False,
+                 cache: dict | None = None, name: str = "terminal_bench"):  # fmt: skip
+        self._items, self._prepare, self._workers = items, prepare, workers
+        self._view, self._name = prepared_view, name
+        self._cache: dict[str, Sample] = {} if cache is None else cache
+        self._shuffled = False
+
+    @property
+    def name(self) -> str | None:
+        return self._name
+
+    @property
+    def location(self) -> str | None:
+        return None
+
+    @property
+    def shuffled(self) -> bool:
+        return self._shuffled
+
+    @staticmethod
+    def _key(item) -> str:
+        if isinstance(item, TerminalTask):
+            return item.id
+        return f"broken:{item.task_id}" if isinstance(item, TaskLoadError) else str(item)
+
+    def _preview(self, item) -> Sample:
+        if not isinstance(item, TerminalTask):
+            return self._ready([item])[0]
+        if self._key(item) in self._cache:
+            return self._cache[self._key(item)]
+        meta = _metadata(item) | {BUILD_ERROR_KEY: NOT_PREPARED.format(id=item.id)}
+        return Sample(id=item.id, input=item.instruction, metadata=meta,
+                      sandbox=docker_sandbox(images.base_tag()))  # fmt: skip
+
+    def _ready(self, items: list) -> list[Sample]:
+        """Prepared samples of ITEMS (built in parallel, once; interrupts stop the builds)."""
+        todo = [i for i in items if self._key(i) not in self._cache]
+        if todo:
+            tasks = [i for i in todo if isinstance(i, TerminalTask)]
+            if tasks:
+                _log(f"preparing {len(tasks)} task image(s) (built only if missing) …")
+            pool = ThreadPoolExecutor(max_workers=max(1, self._workers))
+            try:
+                for item, sample in zip(todo, pool.map(self._prepare, todo), strict=True):
+                    self._cache[self._key(item)] = sample
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                stopped = stop_builds()
+                if stopped:
+                    _log(f"interrupted: stopped {len(stopped)} image build(s)")
+                raise
+            pool.shutdown()
+        return [self._cache[self._key(i)] for i in items]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            view = TerminalDataset(self._items[index], self._prepare, self._workers, True,
+                                   self._cache, self._name)  # fmt: skip
+            view._shuffled = self._shuffled
+            return view
+        item = self._items[index]
+        return self._ready([item])[0] if self._view else self._preview(item)
+
+    def __iter__(self):
+        if self._view:
+            return iter(self._ready(self._items))
+        return iter([self._preview(item) for item in self._items])
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def sort(self, reverse: bool = False, key=None) -> None:
+        key = key or (lambda sample: len(str(sample.input)))
+        previews = {self._key(i): self._preview(i) for i in self._items}
+        self._items.sort(key=lambda item: key(previews[self._key(item)]), reverse=reverse)
+
+    def filter(self, predicate, name: str | None = None) -> TerminalDataset:
+        kept = [item for item in self._items if predicate(self._preview(item))]
+        return TerminalDataset(kept, self._prepare, self._workers, True, self._cache,
+                               name or self._name)  # fmt: skip
+
+    def shuffle(self, seed: int | None = None) -> None:
+        random.Random(seed).shuffle(self._items) if seed is not None else random.shuffle(
+            self._items
+        )
+        self._shuffled = True
+
+    def shuffle_choices(self, seed: int | None = None) -> None:
+        return None  # terminal tasks have no choices
+
+
+def build_dataset(
     path: Path,
     tasks: str | None,
     category: str | None,
@@ -107,7 +238,8 @@ def build_samples(
     network: bool | None,
     memory_mb: int | None,
     build_workers: int,
-) -> list[Sample]:
+) -> TerminalDataset:
+    """The selected tasks as a lazily prepared dataset (load errors become errored samples)."""
     loaded, errors = load_all(path, tasks, category, difficulty)
     if category or difficulty:
         for error in errors:  # unreadable fields cannot match a filter: left out, but said
@@ -115,10 +247,19 @@ def build_samples(
         errors = []
     if not loaded and not errors:
         raise ValueError(f"No terminal tasks selected under {path}")
-    _log(f"{len(loaded)} task(s) from {path}; preparing their images (built only if missing) …")
-    with ThreadPoolExecutor(max_workers=max(1, build_workers)) as pool:
-        samples = list(pool.map(lambda t: _sample(t, resolver, network, memory_mb), loaded))
-    return samples + [_broken(e) for e in errors]
+    _log(f"{len(loaded)} task(s) from {path}; images are prepared for the samples that run")
+
+    def prepare(item) -> Sample:
+        if isinstance(item, TerminalTask):
+            return _sample(item, resolver, network, memory_mb)
+        return _broken(item)
+
+    return TerminalDataset([*loaded, *errors], prepare, build_workers)
+
+
+def build_samples(*args, **kwargs) -> list[Sample]:
+    """Every selected task prepared now (see build_dataset for the arguments)."""
+    return list(build_dataset(*args, **kwargs)[:])
 
 
 @task
@@ -157,14 +298,15 @@ def terminal_bench(
         max_output_chars: Tool output longer than this is truncated (head and tail kept).
         memory_mb: Override of every task's memory limit.
         message_limit: Message limit of each sample (None: only the timeouts apply).
-        build_workers: Task images built in parallel.
+        build_workers: Task images built in parallel (only those of the samples that run:
+            `--limit 1` prepares one).
     """
     engine.ensure_engine()
     maps = [(imap.load_map(Path(image_map)), image_map)] if image_map else []
     maps.append((imap.load_map(imap.BUILTIN_MAP), "built-in"))
     resolver = imap.Resolver(maps, base_images)
     root = Path(path).expanduser() if path else BUILTIN_SUITE
-    samples = build_samples(
+    dataset = build_dataset(
         root, tasks, category, difficulty, resolver, network, memory_mb, build_workers
     )
     solver = resolve_agent(
@@ -174,7 +316,7 @@ def terminal_bench(
         max_output_chars=max_output_chars,
     )
     return Task(
-        dataset=MemoryDataset(samples, name="terminal_bench"),
+        dataset=dataset,
         solver=chain(require_sandbox(), agent_time_limit(solver, timeout_multiplier)),
         scorer=terminal_verifier(timeout_multiplier),
         message_limit=message_limit,

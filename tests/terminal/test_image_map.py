@@ -11,19 +11,32 @@ from longcat_evals.evals.terminal.image_map import ImageMap, MapEntry, Resolver
 def test_builtin_map_loads_and_covers_common_bases():
     builtin = image_map.load_map(image_map.BUILTIN_MAP)
     resolver = Resolver([(builtin, "built-in")], "map")
-    for ref, use in [
-        ("python:3.13-slim-bookworm", "python"),
-        ("ubuntu:24.04", "base"),
-        ("debian:bookworm", "base"),
-        ("gcc:13", "c"),
-        ("node:22", "node"),
-        ("docker.io/library/golang:1.23", "go"),
-        ("rust:1-slim", "rust"),
-        ("ghcr.io/laude-institute/t-bench/python-3-13:20250620", "python"),
-        ("ghcr.io/laude-institute/t-bench/ubuntu-24-04:latest", "base"),
+    for ref, use, suite in [
+        ("python:3.13-slim-bookworm", "python", "trixie"),  # CPython 3.13 is Debian 13's
+        ("python:3.12", "python", "trixie"),
+        ("python:3", "python", "trixie"),
+        ("python:3.11-slim-bookworm", "python", "bookworm"),
+        ("python:3.10.4-slim", "python", "bookworm"),
+        ("python:3.9", "python", "bookworm"),
+        ("ubuntu:24.04", "base", "trixie"),
+        ("ubuntu:22.04", "base", "bookworm"),
+        ("debian:13-slim", "base", "trixie"),
+        ("debian:trixie", "base", "trixie"),
+        ("debian:bookworm", "base", "bookworm"),
+        ("eclipse-temurin:21-jdk", "java", "trixie"),  # OpenJDK 21 is Debian 13's
+        ("maven:3.9-eclipse-temurin-21", "java", "trixie"),
+        ("eclipse-temurin:17", "java", "bookworm"),
+        ("ghcr.io/astral-sh/uv:0.9.5", "uv", "bookworm"),
+        ("gcc:13", "c", "bookworm"),
+        ("node:22", "node", "bookworm"),
+        ("docker.io/library/golang:1.23", "go", "bookworm"),
+        ("rust:1-slim", "rust", "bookworm"),
+        ("ghcr.io/laude-institute/t-bench/python-3-13:20250620", "python", "trixie"),
+        ("ghcr.io/laude-institute/t-bench/python-3-11:20250620", "python", "bookworm"),
+        ("ghcr.io/laude-institute/t-bench/ubuntu-24-04:latest", "base", "trixie"),
     ]:
         entry, _ = resolver.lookup(ref)
-        assert entry.use == use, ref
+        assert (entry.use, entry.suite) == (use, suite), ref
     assert resolver.lookup("quay.io/some/thing:1") is None
 
 
@@ -86,3 +99,33 @@ def test_unmapped_unpullable_image_says_what_to_do():
         resolver.resolve("quay.io/nobody/nothing:0", log=lambda _: None)
     with pytest.raises(ValueError, match="base_images='sometimes' unknown"):
         Resolver([], "sometimes")
+
+
+def test_copy_from_images_are_mapped_stages_and_numbers_kept():
+    text = (
+        "FROM ubuntu:24.04 AS build\n"
+        "COPY --from=ghcr.io/astral-sh/uv:0.9.5 /uv /uvx /bin/\n"
+        "COPY --chown=1000 --from=build /a /a\n"
+        "COPY --from=0 /b /b\n"
+        "COPY a b\n"
+    )
+    out, subs = image_map.rewrite_dockerfile(text, _resolver(), log=lambda _: None)
+    lines = out.splitlines()
+    assert lines[1] == "COPY --from=my/other:1 /uv /uvx /bin/"
+    assert lines[2:] == ["COPY --chown=1000 --from=build /a /a", "COPY --from=0 /b /b", "COPY a b"]
+    assert [s.original for s in subs] == ["ubuntu:24.04", "ghcr.io/astral-sh/uv:0.9.5"]
+
+
+def test_uv_stand_in_needs_a_release_tag():
+    assert image_map.uv_version("ghcr.io/astral-sh/uv:0.8.13") == "0.8.13"
+    assert image_map.uv_version("ghcr.io/astral-sh/uv") == image_map.standins.UV_DEFAULT_VERSION
+    with pytest.raises(image_map.SandboxSetupError, match="only plain uv release tags"):
+        image_map.uv_version("ghcr.io/astral-sh/uv:python3.12-bookworm")
+
+
+def test_entry_with_several_globs_and_a_suite():
+    entry = MapEntry(match=["a:1*", "b:*"], use="base", suite="trixie")
+    assert entry.matches("a:10") and entry.matches("b:x") and not entry.matches("c:1")
+    assert entry.label == "a:1* | b:*"
+    with pytest.raises(ValueError, match="suite"):
+        ImageMap.model_validate({"entries": [{"match": "x", "use": "base", "suite": "sid"}]})
