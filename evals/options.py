@@ -129,10 +129,18 @@ def validated(
         reasons = dict.fromkeys(
             err["msg"][:1].lower() + err["msg"][1:] for err in errors if err["loc"][:1] == (field,)
         )
-        reason = " or ".join(reasons) or errors[0]["msg"]
+        reason = next(iter(reasons)) if len(reasons) == 1 else _expected(model, field)
         raise OptionError(
             f"{task}: bad option -T {field}={_show(values.get(field))}: {reason}"
         ) from None
+
+
+def _expected(model: type[BaseModel], field: str) -> str:
+    """'expected int | str | list[int]': the field's type as the user can read it."""
+    info = model.model_fields.get(field)
+    annotation = getattr(info, "annotation", None)
+    text = str(annotation).replace("typing.", "") if annotation is not None else "another value"
+    return f"expected {text}"
 
 
 def _show(value: Any) -> str:

@@ -53,7 +53,7 @@ VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
         (lambda: mrcr(needles="two"), "Option needles='two' is not a comma-separated list of int"),
         (lambda: niah(control="yes"), "niah: bad option -T control='yes': input should be a valid"),
         (lambda: niah(answer_tokens=0), "niah: bad option -T answer_tokens=0: input should be"),
-        (lambda: niah(lengths=3.5), "niah: bad option -T lengths=3.5: input should be a valid"),
+        (lambda: niah(lengths=3.5), "niah: bad option -T lengths=3.5: expected int | str"),
         (lambda: niah(window="8k", lengths="16k,32k"), "Length 16384 is above the window"),
     ],
 )
