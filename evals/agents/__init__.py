@@ -16,14 +16,25 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import text_editor
 
 from longcat_evals.evals.agents.mini import mini_agent
-from longcat_evals.evals.agents.tools import (
+from longcat_evals.evals.agents.tools import truncating_bash, truncating_python
+from longcat_evals.evals.options import (
+    AGENT_NAMES,
+    DEFAULT_COMMAND_TIMEOUT_SEC,
     DEFAULT_MAX_OUTPUT_CHARS,
-    truncating_bash,
-    truncating_python,
+    AgentName,
+    agent_name,
 )
 
-AGENT_NAMES = ("default", "mini", "oracle", "null")
-DEFAULT_COMMAND_TIMEOUT_SEC = 180
+__all__ = [
+    "AGENT_NAMES",
+    "DEFAULT_COMMAND_TIMEOUT_SEC",
+    "DEFAULT_MAX_OUTPUT_CHARS",
+    "AgentName",
+    "default_agent",
+    "mini_agent",
+    "null_agent",
+    "resolve_agent",
+]
 
 
 @solver
@@ -58,17 +69,21 @@ def default_agent(
     return as_solver(react(tools=tools))
 
 
-def resolve_agent(name: str | None, *, oracle: Solver | None = None, **options) -> Solver:
-    """The solver for agent NAME; `oracle` must be supplied by the family that has one."""
+def resolve_agent(
+    name: AgentName | None, *, oracle: Solver | None = None, task: str = "task", **options
+) -> Solver:
+    """The solver for agent NAME; `oracle` must be supplied by the family that has one.
+
+    Tasks validate NAME up front with `task_options(...)`; this checks it again (one line) for
+    callers that build solvers directly.
+    """
+    offered = AGENT_NAMES if oracle is not None else tuple(a for a in AGENT_NAMES if a != "oracle")
+    name = agent_name(name, task, offered)
     if name == "default":
         return default_agent(**options)
     if name == "mini":
         return mini_agent(**options)
-    # `-T agent=null` reaches tasks as None: Inspect reads -T values as YAML.
-    if name is None or name == "null":
+    if name == "null":
         return null_agent()
-    if name == "oracle":
-        if oracle is None:
-            raise ValueError("This task has no oracle agent (known: default, mini, null)")
-        return oracle
-    raise ValueError(f"Unknown agent '{name}' (known: {', '.join(AGENT_NAMES)})")
+    assert oracle is not None and name == "oracle", name
+    return oracle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inspect_ai.tool import Tool, ToolDef, bash, python
 
-DEFAULT_MAX_OUTPUT_CHARS = 16_000
+from longcat_evals.evals.options import DEFAULT_MAX_OUTPUT_CHARS
 
 
 def truncate(text: str, max_chars: int) -> str:

@@ -1,4 +1,4 @@
-"""Options shared by every long-context task: lengths, window, seeds, tokenizer, control."""
+"""Options shared by every long-context task (agent, lengths, window, seeds, tokenizer, control)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from longcat_evals.evals.long_context.errors import LongContextError
+from longcat_evals.evals.options import AgentName
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def parse_length(value: Any) -> int:
     return int(match[1]) * {"": 1, "k": K, "m": K * K}[match[2]]
 
 
-def parse_list(value: Any, item=str) -> list:
+def parse_list(value: Any, item=str, option: str = "list") -> list:
     """A -T list option: a list, or a comma-separated string, or one value."""
     if value is None:
         return []
@@ -36,7 +37,36 @@ def parse_list(value: Any, item=str) -> list:
         items = list(value)
     else:
         items = [v for v in str(value).split(",") if v.strip()]
-    return [item(v.strip() if isinstance(v, str) else v) for v in items]
+    try:
+        return [item(v.strip() if isinstance(v, str) else v) for v in items]
+    except (TypeError, ValueError):
+        raise LongContextError(
+            f"Option {option}={value!r} is not a comma-separated list of {item.__name__} values"
+        ) from None
+
+
+class LongContextOptions(BaseModel):
+    """The options every long-context task takes (`-T name=value`); typed here once."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    agent: AgentName = "default"
+    """`default` (plain generation: one `generate()`), `oracle` (reads the answer out of the
+    prompt) or `null` (answers nothing); `mini` needs a sandbox these tasks do not have."""
+    lengths: int | str | list[int | str] | None = None
+    """Total token budgets, e.g. `4k,32k,1m` (default: 4K, 8K, ... 1M; those above the window are
+    skipped with a reason; explicit ones above it are an error)."""
+    seeds: int | str | list[int] = 1
+    """Number of seeds (an int) or a list of seeds, e.g. `0,7`."""
+    tokenizer: str | None = None
+    """tokenizer.json path, a directory with one, or a Hugging Face name (needs the hub);
+    default: the shipped BPE (counts then approximate the model's)."""
+    window: int | str | None = None
+    """The model's context window in tokens (default 1M = 1048576)."""
+    answer_tokens: int | None = Field(None, gt=0)
+    """Tokens reserved for (and allowed in) the answer (default: the family's, 128 or 512)."""
+    control: bool = False
+    """Build the no-context control: the question without the haystack."""
 
 
 class GridConfig(BaseModel):
@@ -94,7 +124,9 @@ def grid_config(
     given = lengths not in (None, "", "default")
     parsed = [parse_length(v) for v in parse_list(lengths)] if given else list(DEFAULT_LENGTHS)
     win = parse_length(window) if window not in (None, "") else DEFAULT_WINDOW
-    seed_list = parse_list(seeds, int) if not isinstance(seeds, int) else list(range(seeds))
+    seed_list = (
+        parse_list(seeds, int, "seeds") if not isinstance(seeds, int) else list(range(seeds))
+    )
     if not parsed:
         raise LongContextError("Option lengths is empty (use e.g. -T lengths=4k,32k)")
     if not seed_list:

@@ -1,5 +1,9 @@
 """The @task entry points: `niah`, `ruler`, `mrcr`, `repo_retrieval`.
 
+One task body (`long_context_task`) and four thin variants: each names its family, validates the
+one option that is its own, and passes everything else as `LongContextOptions` (typed and
+documented once in config.py; an unknown `-T` name is a one-line error, not Inspect's warning).
+
 Agents: `default` is plain generation (one `generate()`: these are prompt -> answer tasks, not
 agentic ones, so the ReAct bash agent of other families is not used), `oracle` reads the answer
 out of the prompt, `null` answers nothing.
@@ -9,69 +13,108 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset
+from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Solver, generate
 
 from longcat_evals.evals.agents import resolve_agent
-from longcat_evals.evals.long_context.config import GridConfig, grid_config, parse_list
+from longcat_evals.evals.long_context.config import (
+    GridConfig,
+    LongContextOptions,
+    grid_config,
+    parse_list,
+)
 from longcat_evals.evals.long_context.errors import LongContextError
+from longcat_evals.evals.long_context.mrcr import DEFAULT_NEEDLES, mrcr_samples
+from longcat_evals.evals.long_context.niah import DEFAULT_DEPTHS, niah_samples
 from longcat_evals.evals.long_context.oracle import long_context_oracle
+from longcat_evals.evals.long_context.repo import KINDS, repo_samples
+from longcat_evals.evals.long_context.ruler import parse_variants, ruler_samples
 from longcat_evals.evals.long_context.scorers import exact_answer, mrcr_similarity, ruler_match
-from longcat_evals.evals.long_context.tokenizer import load_tokenizer
+from longcat_evals.evals.long_context.tokenizer import LoadedTokenizer, load_tokenizer
+from longcat_evals.evals.options import (
+    SANDBOX_FREE_AGENTS,
+    AgentName,
+    choice,
+    task_options,
+    validated,
+)
 
 logger = logging.getLogger(__name__)
 VERSION = 1
 FAMILIES = ("niah", "ruler", "mrcr", "repo_retrieval")
+DEFAULT_ANSWER_TOKENS = 128
+
+Builder = Callable[[LoadedTokenizer, GridConfig, list[int]], list[Sample]]
 
 
-def long_context_agent(agent: str) -> Solver:
+def long_context_options(family: str, options: dict[str, Any], *own: str) -> LongContextOptions:
+    """The -T options of FAMILY (whose own options are OWN) validated, agent first, or one line."""
+    agent = options.get("agent", "default")
+    agent = task_options(family, agents=SANDBOX_FREE_AGENTS, agent=agent).agent
+    return validated(LongContextOptions, family, {**options, "agent": agent}, also=own)
+
+
+def long_context_solver(agent: AgentName) -> Solver:
     """`default` -> generate(); `oracle` -> the prompt parser; `null` -> nothing."""
     if agent == "default":
         return generate()
-    if agent == "mini":
-        raise LongContextError(
-            "Agent 'mini' needs a sandbox; long-context tasks take agent=default|oracle|null"
-        )
-    try:
-        return resolve_agent(agent, oracle=long_context_oracle())
-    except ValueError as e:
-        raise LongContextError(f"{e}; long-context tasks take agent=default|oracle|null") from e
+    return resolve_agent(agent, oracle=long_context_oracle())
 
 
-def _task(name: str, cfg: GridConfig, tokenizer, agent: str, scorer: Scorer, build) -> Task:
-    solver = long_context_agent(agent)  # validate the agent before any heavy work
+def long_context_task(
+    family: str,
+    opts: LongContextOptions,
+    scorer: Scorer,
+    build: Builder,
+    answer_tokens: int = DEFAULT_ANSWER_TOKENS,
+) -> Task:
+    """The one task body: size the grid, load the tokenizer, build the samples length by length.
+
+    Args:
+        family: The task's name (dataset name and metadata).
+        opts: The validated options (`long_context_options`).
+        scorer: The family's scorer.
+        build: Makes the samples of some lengths with a tokenizer and the grid.
+        answer_tokens: The family's default answer budget (when `opts` gives none).
+    """
+    solver = long_context_solver(opts.agent)
+    cfg = grid_config(
+        opts.lengths, opts.window, opts.seeds, opts.answer_tokens or answer_tokens, opts.control
+    )
     lengths, skipped = cfg.usable_lengths()
     if not lengths:
         raise LongContextError(
             f"No length of {cfg.lengths} fits the window of {cfg.window} tokens; pass -T window=N "
             "or shorter -T lengths"
         )
-    tok = load_tokenizer(tokenizer)
+    tok = load_tokenizer(opts.tokenizer)
     started = time.monotonic()
     samples = []
     for length in lengths:
-        samples += build(tok, [length])
+        samples += build(tok, cfg, [length])
         if length >= 256 * 1024:  # long builds show progress
             logger.warning(
                 "%s: built %d samples up to %d tokens (%.0f s)",
-                name,
+                family,
                 len(samples),
                 length,
                 time.monotonic() - started,
             )
     return Task(
-        dataset=MemoryDataset(samples, name=name),
+        dataset=MemoryDataset(samples, name=family),
         solver=solver,
         scorer=scorer,
         config=GenerateConfig(max_tokens=cfg.answer_tokens, temperature=0.0),
         fail_on_error=False,
         version=VERSION,
         metadata={
-            "family": name,
+            "family": family,
             "window": cfg.window,
             "lengths": lengths,
             "skipped_lengths": skipped,
@@ -83,165 +126,85 @@ def _task(name: str, cfg: GridConfig, tokenizer, agent: str, scorer: Scorer, bui
 
 
 @task
-def niah(
-    agent: str = "default",
-    lengths: str | list | None = None,
-    depths: str | list | None = None,
-    seeds: int | str | list = 1,
-    tokenizer: str | None = None,
-    window: int | str | None = None,
-    answer_tokens: int = 128,
-    control: bool = False,
-) -> Task:
+def niah(depths: str | list | None = None, **options: Any) -> Task:
     """Needle in a haystack: one key/value needle at each depth x length of an essay haystack.
 
     Args:
-        agent: `default` (plain generation), `oracle` (reads the answer from the prompt) or `null`.
-        lengths: Total token budgets, e.g. `4k,32k,1m` (default: 4K, 8K, ... 1M; those above the
-            window are skipped with a reason; explicit ones above it are an error).
         depths: Needle depths in percent, e.g. `0,50,100` (default 0, 10, ... 100).
-        seeds: Number of seeds (an int) or a list of seeds, e.g. `0,7`.
-        tokenizer: tokenizer.json path, a directory with one, or a Hugging Face name (needs
-            the hub); default: the shipped BPE (counts then approximate the model's).
-        window: The model's context window in tokens (default 1M = 1048576).
-        answer_tokens: Tokens reserved for (and allowed in) the answer.
-        control: Build the no-context control: the question without the haystack.
+        **options: The options of every long-context task (`LongContextOptions`).
     """
-    from longcat_evals.evals.long_context.niah import DEFAULT_DEPTHS, niah_samples
-
-    cfg = grid_config(lengths, window, seeds, answer_tokens, control)
-    depth_list = (
-        [float(d) / 100 for d in parse_list(depths)]
-        if depths not in (None, "")
-        else list(DEFAULT_DEPTHS)
-    )
+    opts = long_context_options("niah", options, "depths")
+    depth_list = list(DEFAULT_DEPTHS)
+    if depths not in (None, ""):
+        depth_list = [d / 100 for d in parse_list(depths, float, "depths")]
     for d in depth_list:
         if not 0 <= d <= 1:
             raise LongContextError(f"Depth {d * 100:g} is outside 0-100 (percent)")
-    return _task(
-        "niah",
-        cfg,
-        tokenizer,
-        agent,
-        exact_answer(),
-        lambda tok, ls: niah_samples(tok, cfg, ls, depth_list),
+    return long_context_task(
+        "niah", opts, exact_answer(), lambda tok, cfg, ls: niah_samples(tok, cfg, ls, depth_list)
     )
 
 
 @task
-def ruler(
-    agent: str = "default",
-    families: str | list = "all",
-    lengths: str | list | None = None,
-    seeds: int | str | list = 1,
-    tokenizer: str | None = None,
-    window: int | str | None = None,
-    answer_tokens: int = 128,
-    match: str | None = None,
-    control: bool = False,
-) -> Task:
+def ruler(families: str | list = "all", match: str | None = None, **options: Any) -> Task:
     """RULER's synthetic families (niah single/multikey/multivalue/multiquery, vt, cwe, fwe).
 
     Args:
-        agent: `default` (plain generation), `oracle` or `null`.
         families: Comma-separated RULER families (default: all 11).
-        lengths: Total token budgets (see `niah`).
-        seeds: Number of seeds or a list of seeds.
-        tokenizer: tokenizer.json path, directory or Hugging Face name (see `niah`).
-        window: The model's context window in tokens (default 1M).
-        answer_tokens: Tokens reserved for the answer.
         match: `fraction` (RULER: share of references found) or `all` (all-or-nothing) for every
             family; default: `all` for vt, `fraction` for the rest.
-        control: Build the no-context control.
+        **options: The options of every long-context task (`LongContextOptions`).
     """
-    from longcat_evals.evals.long_context.ruler import parse_variants, ruler_samples
-
-    if match not in (None, "", "fraction", "all"):
-        raise LongContextError(f"Unknown match '{match}' (known: fraction, all)")
+    opts = long_context_options("ruler", options, "families", "match")
+    if match not in (None, ""):
+        choice("ruler", "match", match, ("fraction", "all"))
     names = parse_variants(families)
-    cfg = grid_config(lengths, window, seeds, answer_tokens, control)
-    return _task(
+    return long_context_task(
         "ruler",
-        cfg,
-        tokenizer,
-        agent,
+        opts,
         ruler_match(match or None),
-        lambda tok, ls: ruler_samples(tok, cfg, ls, names),
+        lambda tok, cfg, ls: ruler_samples(tok, cfg, ls, names),
     )
 
 
 @task
-def mrcr(
-    agent: str = "default",
-    needles: str | list | int = "2,4,8",
-    lengths: str | list | None = None,
-    seeds: int | str | list = 1,
-    tokenizer: str | None = None,
-    window: int | str | None = None,
-    answer_tokens: int = 512,
-    control: bool = False,
-) -> Task:
+def mrcr(needles: str | list | int = "2,4,8", **options: Any) -> Task:
     """Multi-round coreference: reproduce the i-th of 2/4/8 identical requests' answers.
 
     Args:
-        agent: `default` (plain generation), `oracle` or `null`.
         needles: Needle counts, any of 2, 4, 8 (default all three).
-        lengths: Total token budgets (see `niah`).
-        seeds: Number of seeds or a list of seeds.
-        tokenizer: tokenizer.json path, directory or Hugging Face name (see `niah`).
-        window: The model's context window in tokens (default 1M).
-        answer_tokens: Tokens reserved for the answer (answers are a few lines).
-        control: Build the no-context control.
+        **options: The options of every long-context task (`LongContextOptions`); the answer
+            budget defaults to 512 tokens (answers are a few lines).
     """
-    from longcat_evals.evals.long_context.mrcr import DEFAULT_NEEDLES, mrcr_samples
-
-    counts = parse_list(needles, int)
-    for n in counts:
-        if n not in DEFAULT_NEEDLES:
-            raise LongContextError(f"Unknown mrcr needle count {n} (known: 2, 4, 8)")
-    cfg = grid_config(lengths, window, seeds, answer_tokens, control)
-    return _task(
+    opts = long_context_options("mrcr", options, "needles")
+    counts = [
+        choice("mrcr", "needle count", n, DEFAULT_NEEDLES)
+        for n in parse_list(needles, int, "needles")
+    ]
+    return long_context_task(
         "mrcr",
-        cfg,
-        tokenizer,
-        agent,
+        opts,
         mrcr_similarity(),
-        lambda tok, ls: mrcr_samples(tok, cfg, ls, counts),
+        lambda tok, cfg, ls: mrcr_samples(tok, cfg, ls, counts),
+        answer_tokens=512,
     )
 
 
 @task
-def repo_retrieval(
-    agent: str = "default",
-    kinds: str | list = "function,trace",
-    lengths: str | list | None = None,
-    seeds: int | str | list = 1,
-    tokenizer: str | None = None,
-    window: int | str | None = None,
-    answer_tokens: int = 128,
-    control: bool = False,
-) -> Task:
+def repo_retrieval(kinds: str | list = "function,trace", **options: Any) -> Task:
     """Code retrieval in a generated repository: find a function by behaviour, trace a value.
 
     Args:
-        agent: `default` (plain generation), `oracle` or `null`.
         kinds: `function`, `trace` or both (default).
-        lengths: Total token budgets (see `niah`).
-        seeds: Number of seeds or a list of seeds.
-        tokenizer: tokenizer.json path, directory or Hugging Face name (see `niah`).
-        window: The model's context window in tokens (default 1M).
-        answer_tokens: Tokens reserved for the answer.
-        control: Build the no-context control.
+        **options: The options of every long-context task (`LongContextOptions`).
     """
-    from longcat_evals.evals.long_context.repo import repo_samples
-
-    kind_list = parse_list(kinds)
-    cfg = grid_config(lengths, window, seeds, answer_tokens, control)
-    return _task(
+    opts = long_context_options("repo_retrieval", options, "kinds")
+    kind_list = [
+        choice("repo_retrieval", "kind", k, KINDS) for k in parse_list(kinds, str, "kinds")
+    ]
+    return long_context_task(
         "repo_retrieval",
-        cfg,
-        tokenizer,
-        agent,
+        opts,
         exact_answer(),
-        lambda tok, ls: repo_samples(tok, cfg, ls, kind_list),
+        lambda tok, cfg, ls: repo_samples(tok, cfg, ls, kind_list),
     )

@@ -18,6 +18,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
 from inspect_ai.util import sandbox
 
 from longcat_evals.evals.agents import resolve_agent
+from longcat_evals.evals.options import AgentName, task_options
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
 from longcat_evals.sandboxes.prebuild import require_sandbox
@@ -25,6 +26,8 @@ from longcat_evals.sandboxes.prebuild import require_sandbox
 ANSWER_PATH = "/workspace/answer.txt"
 INPUT_PATH = "/data/input.txt"
 COMMAND_TIMEOUT_SEC = 60
+MEMORY_MB = 512
+PIDS = 256
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
 
 
@@ -119,11 +122,11 @@ def answer_file() -> Scorer:
 
 @task
 def sandbox_smoke(
-    agent: str = "default",
+    agent: AgentName = "default",
     seed: int = 0,
     network: bool = False,
-    memory_mb: int = 512,
-    pids: int = 256,
+    memory_mb: int = MEMORY_MB,
+    pids: int = PIDS,
 ) -> Task:
     """Four file exercises in a Docker sandbox: the project's plumbing check.
 
@@ -134,11 +137,14 @@ def sandbox_smoke(
         memory_mb: Memory limit of each container.
         pids: Process limit of each container.
     """
+    opts = task_options(
+        "sandbox_smoke", agent=agent, seed=seed, network=network, memory_mb=memory_mb, pids=pids
+    )
+    solver = resolve_agent(opts.agent, oracle=smoke_oracle(), task="sandbox_smoke")
     engine.ensure_engine()
     image = images.ensure_base()
-    spec = docker_sandbox(
-        image, network=network, limits=SandboxLimits(memory_mb=memory_mb, pids=pids)
-    )
+    limits = SandboxLimits(memory_mb=opts.memory_mb or MEMORY_MB, pids=opts.pids or PIDS)
+    spec = docker_sandbox(image, network=bool(opts.network), limits=limits)
     samples = [
         Sample(
             id=sample_id,
@@ -148,11 +154,11 @@ def sandbox_smoke(
             metadata={"reference_command": command},
             sandbox=spec,
         )
-        for sample_id, instruction, text, expected, command in _exercises(seed)
+        for sample_id, instruction, text, expected, command in _exercises(opts.seed)
     ]
     return Task(
         dataset=MemoryDataset(samples, name="sandbox_smoke"),
-        solver=chain(require_sandbox(), resolve_agent(agent, oracle=smoke_oracle())),
+        solver=chain(require_sandbox(), solver),
         scorer=answer_file(),
         message_limit=30,
         fail_on_error=False,

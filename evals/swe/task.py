@@ -9,6 +9,7 @@ from inspect_ai.solver import Solver, chain
 
 from longcat_evals.evals.agents import DEFAULT_COMMAND_TIMEOUT_SEC, resolve_agent
 from longcat_evals.evals.agents.tools import DEFAULT_MAX_OUTPUT_CHARS
+from longcat_evals.evals.options import SHARED_OPTION_NAMES, AgentName, task_options
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.sandboxes import engine
 from longcat_evals.sandboxes.compose import SandboxLimits
@@ -85,7 +86,7 @@ def swe_local(
     limit: int | None = None,
     shuffle: bool = False,
     seed: int = 0,
-    agent: str | None = "default",
+    agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
@@ -111,6 +112,9 @@ def swe_local(
     """
     from longcat_evals.evals.swe.dataset import load_local
 
+    task_options("swe_local", agent=agent, command_timeout_sec=command_timeout_sec, seed=seed,
+                 max_output_chars=max_output_chars, test_timeout_sec=test_timeout_sec,
+                 message_limit=message_limit, cpus=cpus, memory_mb=memory_mb)  # fmt: skip
     engine.ensure_engine()
     return _task(
         "swe_local", load_local(dataset, build=False), instance_ids=instance_ids, limit=limit,
@@ -123,6 +127,7 @@ def swe_local(
 def _official(kind: str, name: str, pro_checkout: str | None = None, **kwargs) -> Task:
     from longcat_evals.evals.swe.dataset import load_official
 
+    task_options(name, **{k: v for k, v in kwargs.items() if k in SHARED_OPTION_NAMES})
     engine.ensure_engine()
     loaded = load_official(
         kind,
@@ -143,7 +148,7 @@ def swe_bench_verified(
     limit: int | None = None,
     shuffle: bool = False,
     seed: int = 0,
-    agent: str | None = "default",
+    agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
@@ -182,7 +187,7 @@ def swe_bench_multilingual(
     limit: int | None = None,
     shuffle: bool = False,
     seed: int = 0,
-    agent: str | None = "default",
+    agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
@@ -222,7 +227,7 @@ def swe_bench_pro(
     limit: int | None = None,
     shuffle: bool = False,
     seed: int = 0,
-    agent: str | None = "default",
+    agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,

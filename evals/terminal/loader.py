@@ -8,6 +8,7 @@ caller can turn each into an errored sample (one broken task never stops the oth
 from __future__ import annotations
 
 import fnmatch
+import os
 import tomllib
 from pathlib import Path
 
@@ -88,6 +89,11 @@ def _load_harbor(path: Path) -> TerminalTask:
         storage = env.storage_mb or spec.size_mb(env.storage)
     except ValueError as e:
         raise TaskLoadError(tid, "task.toml: environment.storage", str(e)) from e
+    for field, value in (("cpus", env.cpus), ("memory", memory), ("storage", storage)):
+        if value is not None and value <= 0:  # would fail the whole run's sandbox specs
+            raise TaskLoadError(
+                tid, f"task.toml: environment.{field}", f"must be > 0 (got {value})"
+            )
     instruction = path / "instruction.md"
     if not instruction.is_file() or not _text(instruction, tid).strip():
         raise TaskLoadError(tid, "instruction.md", "missing or empty; write the task's prompt")
@@ -215,12 +221,34 @@ def _load_tb1(path: Path) -> TerminalTask:
     )
 
 
+def _link_out(root: Path) -> tuple[Path, Path] | None:
+    """The first symbolic link under ROOT that points outside it, and its target (else None)."""
+    for dirpath, dirnames, filenames in os.walk(root):  # does not descend into linked dirs
+        for name in dirnames + filenames:
+            item = Path(dirpath, name)
+            if not item.is_symlink():
+                continue
+            try:
+                target = item.resolve()
+            except (OSError, RuntimeError):  # a link loop leads nowhere inside either
+                return item, Path(os.readlink(item))
+            if not target.is_relative_to(root):
+                return item, target
+    return None
+
+
 def load_task(path: Path) -> TerminalTask:
     """Load one task directory (format detected from task.toml / task.yaml)."""
     path = Path(path).resolve()
     kind = task_format(path)
     if kind is None:
         raise TaskLoadError(path.name, "task.toml", "missing (and no task.yaml either)")
+    # Task files go to the model and into containers: a link out would send a host file there.
+    link = _link_out(path)
+    if link:
+        where = link[0].relative_to(path).as_posix()
+        raise TaskLoadError(path.name, where, f"links outside the task directory ({link[1]}); "
+                            "put the file itself in the task")  # fmt: skip
     try:
         return _load_harbor(path) if kind == "harbor" else _load_tb1(path)
     except UnicodeDecodeError as e:

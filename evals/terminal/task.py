@@ -13,6 +13,7 @@ from inspect_ai.solver import chain
 
 import longcat_evals.tasks
 from longcat_evals.evals.agents import resolve_agent
+from longcat_evals.evals.options import AgentName, choice, task_options
 from longcat_evals.evals.terminal import environment
 from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import TaskLoadError, load_all
@@ -268,7 +269,7 @@ def terminal_bench(
     tasks: str | None = None,
     category: str | None = None,
     difficulty: str | None = None,
-    agent: str = "default",
+    agent: AgentName = "default",
     image_map: str | None = None,
     base_images: Literal["auto", "map", "original"] = "auto",
     network: bool | None = None,
@@ -301,6 +302,10 @@ def terminal_bench(
         build_workers: Task images built in parallel (only those of the samples that run:
             `--limit 1` prepares one).
     """
+    task_options("terminal_bench", agent=agent, network=network, memory_mb=memory_mb,
+                 timeout_multiplier=timeout_multiplier, command_timeout_sec=command_timeout_sec,
+                 max_output_chars=max_output_chars, message_limit=message_limit)  # fmt: skip
+    choice("terminal_bench", "base_images", base_images, ("auto", "map", "original"))
     engine.ensure_engine()
     maps = [(imap.load_map(Path(image_map)), image_map)] if image_map else []
     maps.append((imap.load_map(imap.BUILTIN_MAP), "built-in"))

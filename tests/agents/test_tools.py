@@ -7,6 +7,7 @@ import pytest
 from longcat_evals.evals.agents import AGENT_NAMES, resolve_agent
 from longcat_evals.evals.agents.mini import _BLOCK, COMPLETE_MARKER, observation
 from longcat_evals.evals.agents.tools import truncate
+from longcat_evals.evals.options import OptionError
 
 
 def test_truncate_keeps_head_and_tail():
@@ -23,9 +24,11 @@ def test_resolve_agent_names_and_errors():
         assert callable(resolve_agent(name, command_timeout_sec=5))
     marker = object()
     assert resolve_agent("oracle", oracle=marker) is marker
-    with pytest.raises(ValueError, match="no oracle agent"):
+    with pytest.raises(
+        OptionError, match=r"agent 'oracle' is not available here \(valid: default, mini, null\)"
+    ):
         resolve_agent("oracle")
-    with pytest.raises(ValueError, match=r"Unknown agent 'smart' \(known: default, mini"):
+    with pytest.raises(OptionError, match=r"unknown agent 'smart' \(valid: default, mini, null\)"):
         resolve_agent("smart")
 
 

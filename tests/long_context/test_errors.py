@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from longcat_evals.errors import UserFacingError
 from longcat_evals.evals.long_context.errors import LongContextError
 from longcat_evals.evals.long_context.task import mrcr, niah, repo_retrieval, ruler
 
@@ -26,16 +27,38 @@ VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
         (lambda: niah(lengths="4q"), "Bad length '4q'"),
         (lambda: niah(lengths="4k", depths="50,150"), "Depth 150 is outside 0-100"),
         (lambda: niah(lengths="100"), "Length 100 is too short"),
-        (lambda: niah(agent="genius", lengths="4k"), "Unknown agent 'genius'"),
-        (lambda: niah(agent="mini", lengths="4k"), "Agent 'mini' needs a sandbox"),
-        (lambda: mrcr(needles="3", lengths="8k"), "Unknown mrcr needle count 3"),
-        (lambda: repo_retrieval(kinds="grep", lengths="8k"), "Unknown repo_retrieval kind 'grep'"),
-        (lambda: ruler(match="some", lengths="4k"), "Unknown match 'some'"),
+        (
+            lambda: niah(agent="genius", lengths="4k"),
+            "niah: unknown agent 'genius' (valid: default, oracle, null)",
+        ),
+        (
+            lambda: niah(agent="mini", lengths="4k"),
+            "niah: agent 'mini' is not available here (valid: default, oracle, null)",
+        ),
+        (lambda: mrcr(needles="3", lengths="8k"), "mrcr: unknown needle count 3 (valid: 2, 4, 8)"),
+        (
+            lambda: repo_retrieval(kinds="grep", lengths="8k"),
+            "repo_retrieval: unknown kind 'grep' (valid: function, trace)",
+        ),
+        (lambda: ruler(match="some", lengths="4k"), "ruler: unknown match 'some' (valid: fraction"),
+        (
+            lambda: niah(lenghts="4k"),
+            "niah: unknown option -T lenghts (valid: depths, agent, lengths,",
+        ),
+        (lambda: niah(seeds="a,b"), "Option seeds='a,b' is not a comma-separated list of int"),
+        (
+            lambda: niah(depths="half"),
+            "Option depths='half' is not a comma-separated list of float",
+        ),
+        (lambda: mrcr(needles="two"), "Option needles='two' is not a comma-separated list of int"),
+        (lambda: niah(control="yes"), "niah: bad option -T control='yes': input should be a valid"),
+        (lambda: niah(answer_tokens=0), "niah: bad option -T answer_tokens=0: input should be"),
+        (lambda: niah(lengths=3.5), "niah: bad option -T lengths=3.5: expected int | str"),
         (lambda: niah(window="8k", lengths="16k,32k"), "Length 16384 is above the window"),
     ],
 )
 def test_one_line_errors(make, needle):
-    with pytest.raises(LongContextError) as info:
+    with pytest.raises(UserFacingError) as info:
         make()
     message = str(info.value)
     assert needle in message

@@ -1,0 +1,152 @@
+"""The one shared option set: every registered task takes it and checks it before any work."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+from inspect_ai._util.registry import registry_find, registry_info
+
+import longcat_evals._registry  # noqa: F401  (registers the tasks)
+from longcat_evals.evals.long_context.config import LongContextOptions
+from longcat_evals.evals.options import (
+    AGENT_NAMES,
+    SHARED_OPTION_NAMES,
+    AgentName,
+    OptionError,
+    agent_name,
+    task_options,
+)
+
+TASKS = {
+    registry_info(t).name.split("/", 1)[1]: t for t in registry_find(lambda i: i.type == "task")
+}
+# Everything that counts as work: the engine, images, tokenizers, datasets, any docker command.
+WORK = [
+    ("longcat_evals.sandboxes.engine", "ensure_engine"),
+    ("longcat_evals.sandboxes.engine", "probe"),
+    ("longcat_evals.sandboxes.images", "ensure_base"),
+    ("longcat_evals.evals.long_context.task", "load_tokenizer"),
+    ("longcat_evals.evals.swe.dataset", "load_local"),
+    ("longcat_evals.evals.swe.dataset", "load_official"),
+    ("longcat_evals.evals.terminal.task", "load_all"),
+    ("subprocess", "Popen"),
+]
+# A valid, non-default value of every shared option.
+VALID = {
+    "agent": "null",
+    "command_timeout_sec": 30,
+    "max_output_chars": 1000,
+    "message_limit": 20,
+    "timeout_multiplier": 2.0,
+    "test_timeout_sec": 600,
+    "network": False,
+    "cpus": 1.5,
+    "memory_mb": 1024,
+    "pids": 128,
+    "seed": 3,
+}
+
+
+class Prepared(Exception):
+    """Raised by the first piece of work a task construction reaches."""
+
+
+@pytest.fixture
+def work(monkeypatch) -> list[str]:
+    """The names of the work functions called (each raises Prepared)."""
+    called: list[str] = []
+
+    def refuse(name: str):
+        def stand_in(*args, **kwargs):
+            called.append(name)
+            raise Prepared(name)
+
+        return stand_in
+
+    for module, attr in WORK:
+        target = importlib.import_module(module)
+        if hasattr(target, attr):
+            monkeypatch.setattr(target, attr, refuse(f"{module}.{attr}"))
+    return called
+
+
+def _shared_parameters(name: str) -> list[str]:
+    params = inspect.signature(TASKS[name]).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return [n for n in LongContextOptions.model_fields if n in SHARED_OPTION_NAMES]
+    return [n for n in params if n in SHARED_OPTION_NAMES]
+
+
+def test_every_family_is_registered():
+    assert {"niah", "ruler", "mrcr", "repo_retrieval", "sandbox_smoke", "terminal_bench"} <= set(
+        TASKS
+    )
+    assert {"swe_local", "swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"} <= set(
+        TASKS
+    )
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_a_bad_agent_is_one_line_before_any_work(name, work):
+    with pytest.raises(OptionError) as info:
+        TASKS[name](agent="orcale")
+    message = str(info.value)
+    assert message.startswith(f"{name}: unknown agent 'orcale' (valid: default, ")
+    assert "\n" not in message
+    assert work == []
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_valid_shared_options_pass_and_work_starts(name, work):
+    shared = _shared_parameters(name)
+    assert "agent" in shared
+    with pytest.raises(Prepared):
+        TASKS[name](**{option: VALID[option] for option in shared})
+    assert len(work) == 1
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_the_agent_option_is_the_shared_literal(name):
+    params = inspect.signature(TASKS[name]).parameters
+    if "agent" in params:
+        assert "AgentName" in str(params["agent"].annotation)
+    else:  # long-context tasks take it through LongContextOptions
+        assert LongContextOptions.model_fields["agent"].annotation == AgentName
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"agent": "orcale"}, "t: unknown agent 'orcale' (valid: default, mini, oracle, null)"),
+        ({"agent": ""}, "t: unknown agent '' (valid:"),
+        ({"memory_mb": "4g"}, "t: bad option -T memory_mb='4g': input should be a valid integer"),
+        ({"memory_mb": True}, "t: bad option -T memory_mb=True: input should be a valid integer"),
+        ({"network": "off"}, "t: bad option -T network='off': input should be a valid boolean"),
+        ({"cpus": -1}, "t: bad option -T cpus=-1: input should be greater than 0"),
+        ({"timeout_multiplier": float("inf")}, "t: bad option -T timeout_multiplier=inf"),
+        ({"message_limit": 0}, "t: bad option -T message_limit=0: input should be greater than 0"),
+    ],
+)
+def test_bad_shared_values_are_one_line(values, message):
+    with pytest.raises(OptionError) as info:
+        task_options("t", **values)
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+def test_null_arrives_as_none_and_means_the_null_agent():
+    assert agent_name(None) == "null"
+    assert task_options("t", agent=None).agent == "null"
+    assert AGENT_NAMES == ("default", "mini", "oracle", "null")
+
+
+def test_an_agent_the_task_does_not_offer_lists_what_it_does():
+    with pytest.raises(OptionError, match=r"agent 'mini' is not available here \(valid: default"):
+        task_options("t", agents=("default", "null"), agent="mini")
+
+
+def test_a_task_passing_a_non_shared_option_is_a_bug_not_bad_input():
+    with pytest.raises(TypeError, match="not shared options: shuffle"):
+        task_options("t", shuffle=True)
