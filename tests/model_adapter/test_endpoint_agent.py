@@ -45,7 +45,9 @@ def test_multi_turn_tool_agent(server, tmp_path, stream):
         Reply(message=message(JSON_CALL)),
         Reply(message=message("The answer is 3.", reasoning="done")),
     )
-    log = run_eval(tool_task(), server.base_url, tmp_path, stream=stream, thinking=True)
+    log = run_eval(
+        tool_task(), server.base_url, tmp_path, stream=stream, thinking=True, server="meituan"
+    )
     assert log.status == "success", log.error
     [sample] = log.samples
     assert sample.error is None
@@ -127,7 +129,7 @@ def test_thinking_disabled_and_max_tokens_clamped(server, tmp_path, caplog):
         tool_task(),
         model="longcat/LongCat-2.0",
         model_base_url=server.base_url,
-        model_args={"thinking": "false"},
+        model_args={"thinking": "false", "server": "meituan"},
         max_tokens=500_000,
         log_dir=str(tmp_path),
         display="none",
