@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from longcat_evals.cli import main
 
 from .longcat_fake_server import FakeLongCat, Reply, message
+from .strict_openai_server import StrictOpenAIServer, schema_errors
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +95,28 @@ def test_probe_unreachable_endpoint():
     out = " ".join(result.output.split())
     assert "is unreachable (GET http://127.0.0.1:9/v1/models: ConnectError" in out
     assert "thinking" not in out
+
+
+def test_probe_passes_against_a_strict_server_with_the_generic_profile(monkeypatch):
+    monkeypatch.delenv("LONGCAT_API_KEY")
+    with StrictOpenAIServer() as server:
+        server.push(
+            Reply(message=message("51", reasoning="17*3 = 51")),
+            Reply(message=message("51")),
+            Reply(message=message("", tool_calls=[("get_weather", {"city": "Paris"})])),
+            Reply(message=message("It is 18 C and sunny in Paris.")),
+        )
+        server.default = Reply(message=message("A fox jumps over a dog by a river."))
+        result = CliRunner(env={"COLUMNS": "2000"}).invoke(
+            main, ["probe", "--base-url", server.base_url, "--prompt-tokens", "100"]
+        )
+        bodies = server.completions()
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "server profile generic (GET /models names no known server)" in out
+    assert "tool call round trip │ yes" in out
+    assert all(schema_errors(b) is None for b in bodies)
+    [asst] = [m for m in bodies[3]["messages"] if m["role"] == "assistant"]
+    assert asst["tool_calls"][0]["function"]["arguments"] == '{"city": "Paris"}'
+    assert bodies[0]["chat_template_kwargs"] == {"enable_thinking": True}
+    assert bodies[1]["chat_template_kwargs"] == {"enable_thinking": False}
