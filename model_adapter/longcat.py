@@ -68,8 +68,9 @@ DEFAULT_RETRY_BACKOFF_S = 3.0
 DEFAULT_RETRY_BUDGET_S = 600.0
 # the start-of-run check (GET /models): enough for a loaded server, short enough to stop fast
 START_CHECK_TIMEOUT_S = 10.0
-# after a 402/401 every call fails at once for this long (the run ends); a memoized model in a
-# long-lived process (a notebook) asks the server again afterwards, e.g. once quota is topped up
+# after a 402/401 or an unreachable endpoint every call fails at once for this long (the run
+# ends); a memoized model in a long-lived process (a notebook) asks the server again afterwards,
+# e.g. once quota is topped up or the server is started
 FATAL_LATCH_S = 300.0
 # length of the conversation being answered, salted into raw-text tool-call ids
 _TURN: ContextVar[int] = ContextVar("longcat_turn", default=0)
@@ -200,7 +201,7 @@ class LongCatAPI(OpenAICompatibleAPI):
                 response = await client.get(url, headers=headers)
         except httpx2.TransportError as ex:
             detail = f"GET {url}: {type(ex).__name__}: {' '.join(str(ex).split()) or 'no answer'}"
-            self._latch(errors.unreachable_error(str(self.base_url), detail), forever=True)
+            self._latch(errors.unreachable_error(str(self.base_url), detail))
             return None
         self._started = True
         self._connected = True
@@ -216,9 +217,11 @@ class LongCatAPI(OpenAICompatibleAPI):
             )
         return self.profile
 
-    def _latch(self, error: errors.LongCatError, forever: bool = False) -> None:
+    def _latch(self, error: errors.LongCatError) -> None:
+        # every call fails at once with this for FATAL_LATCH_S (the run ends); a long-lived
+        # process (a notebook) asks the server again afterwards
         self._fatal = error
-        self._fatal_until = float("inf") if forever else time.monotonic() + FATAL_LATCH_S
+        self._fatal_until = time.monotonic() + FATAL_LATCH_S
         logger.error(str(error))
 
     @property
@@ -326,6 +329,10 @@ class LongCatAPI(OpenAICompatibleAPI):
             CURRENT.reset(token)
             _TURN.reset(turn)
         output, call = result if isinstance(result, tuple) else (result, None)
+        if isinstance(output, Exception):
+            # a refused request (handle_bad_request): raised, not returned, because Inspect wraps
+            # a returned error in a ModelGenerateError that prints the whole request
+            raise output
         if isinstance(output, ModelOutput):
             meta: dict[str, Any] = {}
             if output.usage is None or not (
@@ -377,7 +384,7 @@ class LongCatAPI(OpenAICompatibleAPI):
         line = errors.connection_line(ex, str(self.base_url))
         if not self._connected and errors.is_connect_failure(ex):
             # the start check got an answer, the first call none: still a run that never connected
-            self._latch(errors.unreachable_error(str(self.base_url), line), forever=True)
+            self._latch(errors.unreachable_error(str(self.base_url), line))
             assert self._fatal is not None
             return self._fatal
         return self._retry_or_give_up(errors.LongCatTransientError(line, None, ex), attempt, config)

@@ -193,3 +193,39 @@ def test_a_server_restart_after_connecting_is_retried(tmp_path):
     assert sample.error is None, sample.error
     assert sample.scores["includes"].value == "C"
     assert len(restarted[0].requests) == 1 and took < FAST_S
+
+
+def test_unreachable_latch_expires_and_the_check_runs_again():
+    """A long-lived process (a notebook) reaches the server once it has been started."""
+    import asyncio
+
+    from inspect_ai.model import ChatMessageUser, GenerateConfig, get_model
+
+    from longcat_evals.model_adapter.endpoint_errors import LongCatUnreachableError
+
+    port = _free_port()
+    api = get_model(MODEL, base_url=f"http://127.0.0.1:{port}/v1", memoize=False).api
+    args = ([ChatMessageUser(content="hi")], [], "none", GenerateConfig())
+    with pytest.raises(LongCatUnreachableError):
+        asyncio.run(api.generate(*args))
+    with FakeLongCat(port=port) as server:
+        with pytest.raises(LongCatUnreachableError):  # latched: nothing sent
+            asyncio.run(api.generate(*args))
+        assert server.requests == []
+        api._fatal_until = 0.0  # as if FATAL_LATCH_S had passed
+        asyncio.run(api.generate(*args))
+        assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_bad_request_is_one_line_and_not_retried(tmp_path, status):
+    with FakeLongCat() as server:
+        server.default = Reply(status=status)
+        log, took = _eval(server.base_url, tmp_path)
+        posts = len(server.requests)
+    error = _one_error(log)
+    assert took < FAST_S and posts == 1
+    assert error == (
+        f"LongCat endpoint request failed: POST {server.base_url}/chat/completions -> "
+        f"HTTP {status}: status {status}"
+    )
