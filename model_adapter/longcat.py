@@ -355,10 +355,16 @@ class LongCatAPI(OpenAICompatibleAPI):
         where = (
             "in its stream (no usage chunk for stream_options.include_usage)" if streamed else ""
         )
+        profile = self.active_profile
+        odd = (
+            f" (unexpected from a {profile.name} server, which sends usage when asked)"
+            if profile.stream_usage and streamed
+            else ""
+        )
         warn_once(
             logger,
-            f"{self.base_url} sent no token usage {where}; tokens are counted here {how}, so "
-            "cost and TPOT are estimates (marked usage_estimated in each call's metadata).",
+            f"{self.base_url} sent no token usage {where}{odd}; tokens are counted here {how}, "
+            "so cost and TPOT are estimates (marked usage_estimated in each call's metadata).",
         )
 
     def _status_error(
