@@ -146,6 +146,8 @@ async def _tool_round_trip(name: str, base_url: str | None, server: str) -> Row:
     final = await model.generate(messages, tools=[WEATHER_TOOL])
     ok = bool(final.completion.strip())
     detail = f"{call.function}({call.arguments}) -> {final.completion.strip()[:60]!r}"
+    if not ok:
+        detail += " (the server accepted the tool result turn; the model's answer was empty)"
     return Row("tool call round trip", ok, detail)
 
 
@@ -161,6 +163,8 @@ async def _latency(model: Model, approx_tokens: int) -> Row:
     tpot = meta.get("tpot_ms")
     tpot_text = "n/a" if tpot is None else f"{tpot:.1f} ms"
     detail = f"TTFT {meta['ttft_ms']:.0f} ms, TPOT {tpot_text}"
+    if meta.get("usage_estimated"):
+        detail += f" (tokens estimated: {meta['usage_estimated']})"
     return Row(f"latency @ ~{approx_tokens} tokens", True, f"{detail} ({used} in, {produced} out)")
 
 
