@@ -183,7 +183,14 @@ def probe_lsa(model, input_path, lengths, queries, plot_path, json_path, seed) -
 @click.option(
     "--prompt-tokens", default="100,2000,16000", show_default=True, help="Prompt sizes for TTFT."
 )
-def probe(model: str, base_url: str | None, prompt_tokens: str) -> None:
+@click.option(
+    "--server",
+    type=click.Choice(["auto", "meituan", "openrouter", "sglang", "vllm", "generic"]),
+    default="auto",
+    show_default=True,
+    help="Server profile (wire rules); auto detects it from the base URL or GET /models.",
+)
+def probe(model: str, base_url: str | None, prompt_tokens: str, server: str) -> None:
     """Live check of a LongCat endpoint: reachable, thinking, a tool call, TTFT/TPOT."""
     from longcat_evals.model_adapter.probe import probe as run_probe
 
@@ -194,7 +201,7 @@ def probe(model: str, base_url: str | None, prompt_tokens: str) -> None:
     except ValueError:
         _fail(f"--prompt-tokens {prompt_tokens!r}: expected comma-separated integers")
     try:
-        result, healthy = run_probe(model, base_url, sizes, log=_log)
+        result, healthy = run_probe(model, base_url, sizes, log=_log, server=server)
     except Exception as e:  # e.g. no API key: one line, no traceback
         _fail(str(e).splitlines()[0])
     Console().print(result)

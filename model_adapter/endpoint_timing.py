@@ -24,6 +24,8 @@ class CallTiming:
     last_token: float | None = None
     end: float | None = None
     streamed: bool = False
+    status: int | None = None  # the HTTP answer's status and content type (error messages)
+    content_type: str | None = None
 
     def note_chunk(self, chunk: ChatCompletionChunk) -> None:
         """Record the arrival time if this chunk carries a token."""

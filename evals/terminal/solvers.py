@@ -69,9 +69,11 @@ def agent_time_limit(agent: Solver, timeout_multiplier: float = 1.0) -> Solver:
         try:
             with time_limit(limit):
                 state = await agent(state, generate)
-        except LimitExceededError:
-            # As in Harbor, a timed-out agent's work is still verified; we record that it ran out.
-            state.metadata["agent_timed_out"] = True
+        except LimitExceededError as ex:
+            # As in Harbor, a stopped agent's work is still verified; we record which limit
+            # stopped it (a message or token limit is not a timeout; ex.type names it).
+            state.metadata["agent_timed_out"] = ex.type in ("time", "working")
+            state.metadata["agent_limit"] = ex.type
         return state
 
     return solve

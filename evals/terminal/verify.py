@@ -133,6 +133,14 @@ async def verdict(meta: dict, timeout_multiplier: float) -> tuple[rewards.Verdic
     return network_verdict(found, meta, output, (failed_bakes or "").splitlines()), output
 
 
+def agent_stop_note(meta: dict) -> str:
+    """What stopped the agent, for the explanation: a timeout, another limit, or nothing."""
+    if meta.get("agent_timed_out"):
+        return " (agent timed out)"
+    limit = meta.get("agent_limit")
+    return f" (agent stopped: {limit} limit reached)" if limit else ""
+
+
 @scorer(metrics=[mean_reward(), unscored()])
 def terminal_verifier(timeout_multiplier: float = 1.0) -> Scorer:
     """Run the task's hidden tests in the container after the agent stops.
@@ -145,7 +153,7 @@ def terminal_verifier(timeout_multiplier: float = 1.0) -> Scorer:
         meta = state.metadata
         found, output = await verdict(meta, timeout_multiplier)
         timed_out = bool(meta.get("agent_timed_out"))
-        explanation = found.explanation + (" (agent timed out)" if timed_out else "")
+        explanation = found.explanation + agent_stop_note(meta)
         return Score(
             value=found.value,
             answer=None,

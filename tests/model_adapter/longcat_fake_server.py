@@ -14,14 +14,17 @@ Replies:
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODEL_ID = "LongCat-2.0"
+EMPTY_STREAM = object()  # a rejection answered as 200 with an event stream that ends at once
 
 
 @dataclass
@@ -73,13 +76,16 @@ def default_usage(msg: dict[str, Any]) -> dict[str, Any]:
 class FakeLongCat:
     """Scripted LongCat-compatible server; use as a context manager or call start()/stop()."""
 
-    def __init__(self, api_key: str | None = None) -> None:
+    def __init__(self, api_key: str | None = None, port: int = 0) -> None:
         self.api_key = api_key
         self.script: deque[Reply] = deque()
         self.default = Reply(message=message("ok"))
         self.requests: list[dict[str, Any]] = []
+        # called with the number of POSTs answered so far, after each answer is sent
+        self.on_request: Callable[[int], None] | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._connections: list[Any] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -93,8 +99,14 @@ class FakeLongCat:
         return self
 
     def stop(self) -> None:
+        """Stop as a killed server process would: open keep-alive connections are cut too."""
         self._server.shutdown()
         self._server.server_close()
+        for conn in list(self._connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> FakeLongCat:
         return self.start()
@@ -104,6 +116,21 @@ class FakeLongCat:
 
     def push(self, *replies: Reply) -> None:
         self.script.extend(replies)
+
+    # hooks a stricter server overrides (StrictOpenAIServer)
+    stream_usage = True  # answers stream_options.include_usage with a usage chunk
+
+    def models_listing(self, path: str) -> dict[str, Any] | None:
+        if path.rstrip("/").endswith("/models"):
+            return {"object": "list", "data": [{"id": MODEL_ID, "object": "model"}]}
+        return None
+
+    def not_found_body(self) -> dict[str, Any]:
+        return {"error": {"message": "not found"}}
+
+    def reject(self, path: str, body: dict[str, Any]) -> tuple[int, Any] | None:
+        """An answer that refuses the request before the script is consulted, or None."""
+        return None
 
     def completions(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
@@ -123,13 +150,24 @@ class FakeLongCat:
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
 
-            def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
-                    body = {"object": "list", "data": [{"id": MODEL_ID, "object": "model"}]}
-                    return self._json(200, body)
-                self._json(404, {"error": {"message": "not found"}})
+            def setup(self) -> None:
+                super().setup()
+                server._connections.append(self.connection)
 
             def do_POST(self) -> None:
+                try:
+                    self._post()
+                finally:
+                    if server.on_request is not None:
+                        server.on_request(len(server.requests))
+
+            def do_GET(self) -> None:
+                listing = server.models_listing(self.path)
+                if listing is not None:
+                    return self._json(200, listing)
+                self._json(404, server.not_found_body())
+
+            def _post(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 record = {"path": self.path, "headers": dict(self.headers), "body": body}
@@ -139,6 +177,11 @@ class FakeLongCat:
                 ):
                     server.requests.append(record)
                     return self._error(401, "Invalid API key", "authentication_error")
+                rejection = server.reject(self.path, body)
+                if rejection is not None:
+                    with server._lock:
+                        server.requests.append(record)
+                    return self._reject(rejection)
                 reply = server._next(record)
                 if reply.status != 200:
                     return self._error(
@@ -169,7 +212,8 @@ class FakeLongCat:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 chunks = list(_sse_chunks(msg, finish))
-                if (body.get("stream_options") or {}).get("include_usage"):
+                asked = (body.get("stream_options") or {}).get("include_usage")
+                if asked and server.stream_usage:
                     chunks.append({"choices": [], "usage": usage})
                 for i, chunk in enumerate(chunks):
                     if reply.drop_after_chunks is not None and i >= reply.drop_after_chunks:
@@ -185,6 +229,17 @@ class FakeLongCat:
                     self._chunk(b"data: " + json.dumps(full | chunk).encode() + b"\n\n")
                 self._chunk(b"data: [DONE]\n\n")
                 self._chunk(b"")
+
+            def _reject(self, rejection: tuple[int, Any]) -> None:
+                status, payload = rejection
+                if payload is EMPTY_STREAM:  # 200, headers sent, then the body ends at once
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self._chunk(b"")
+                    return
+                self._json(status, payload)
 
             def _chunk(self, data: bytes) -> None:
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

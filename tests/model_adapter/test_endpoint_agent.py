@@ -45,7 +45,9 @@ def test_multi_turn_tool_agent(server, tmp_path, stream):
         Reply(message=message(JSON_CALL)),
         Reply(message=message("The answer is 3.", reasoning="done")),
     )
-    log = run_eval(tool_task(), server.base_url, tmp_path, stream=stream, thinking=True)
+    log = run_eval(
+        tool_task(), server.base_url, tmp_path, stream=stream, thinking=True, server="meituan"
+    )
     assert log.status == "success", log.error
     [sample] = log.samples
     assert sample.error is None
@@ -127,7 +129,7 @@ def test_thinking_disabled_and_max_tokens_clamped(server, tmp_path, caplog):
         tool_task(),
         model="longcat/LongCat-2.0",
         model_base_url=server.base_url,
-        model_args={"thinking": "false"},
+        model_args={"thinking": "false", "server": "meituan"},
         max_tokens=500_000,
         log_dir=str(tmp_path),
         display="none",
@@ -156,3 +158,36 @@ def test_api_key_never_in_log(server, tmp_path, monkeypatch, key_from):
     assert b"SECRET-4242" not in blob
     assert b'"messages"' in blob  # sanity: we did read the sample content
     assert read_eval_log(log.location).samples[0].error is None
+
+
+def test_message_limit_stop_is_named_not_a_timeout(server, tmp_path):
+    """An agent stopped by the message limit is recorded as such (it used to read "timed out")."""
+    from inspect_ai import Task
+    from inspect_ai.dataset import Sample
+    from inspect_ai.scorer import Score, scorer
+    from inspect_ai.solver import generate, use_tools
+
+    from longcat_evals.evals.terminal.solvers import agent_time_limit
+    from longcat_evals.evals.terminal.verify import agent_stop_note
+
+    from .endpoint_support import add
+
+    @scorer(metrics=[])
+    def note():
+        async def score(state, target):
+            return Score(value=0, explanation="reward 0" + agent_stop_note(state.metadata))
+
+        return score
+
+    server.default = Reply(message=message("", tool_calls=[("add", {"x": 1, "y": 2})]))
+    task = Task(
+        dataset=[Sample(input="Add forever.", metadata={"agent_timeout_sec": 60})],
+        solver=[use_tools(add()), agent_time_limit(generate())],
+        scorer=note(),
+        message_limit=5,
+    )
+    log = run_eval(task, server.base_url, tmp_path, server="meituan")
+    [sample] = log.samples
+    assert sample.metadata["agent_limit"] == "message"
+    assert sample.metadata["agent_timed_out"] is False
+    assert sample.scores["note"].explanation == "reward 0 (agent stopped: message limit reached)"

@@ -12,6 +12,8 @@ from inspect_ai.log import read_eval_log
 from inspect_ai.model import GenerateConfig, get_model, get_model_info
 from inspect_ai.model._model_info import get_model_input_tokens
 
+from longcat_evals.errors import UserFacingError
+
 from .longcat_fake_server import FakeLongCat, Reply, message
 
 MODEL = "longcat/LongCat-2.0"
@@ -60,8 +62,18 @@ def test_openrouter_without_key_is_one_clear_line(monkeypatch):
 
 
 def test_bad_thinking_value():
-    with pytest.raises(ValueError, match="-M thinking='maybe'"):
+    with pytest.raises(UserFacingError, match="-M thinking='maybe': expected true or false"):
         get_model(MODEL, thinking="maybe", memoize=False)
+
+
+def test_unknown_model_arg_is_one_line():
+    with pytest.raises(UserFacingError, match="-M thinkng=...: not an option of the longcat"):
+        get_model(MODEL, thinkng=True, memoize=False)
+
+
+def test_bad_server_value():
+    with pytest.raises(UserFacingError, match="-M server='llamacpp': expected one of auto"):
+        get_model(MODEL, server="llamacpp", memoize=False)
 
 
 def test_user_extra_body_thinking_wins():
@@ -128,7 +140,9 @@ def test_inspect_cli_eval(tmp_path: Path):
         )
         bodies = server.completions()
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(bodies) == 2 and bodies[1]["thinking"] == {"type": "enabled"}
+    # a loopback server that names no known server in GET /models gets the generic profile
+    assert len(bodies) == 2 and bodies[1]["chat_template_kwargs"] == {"enable_thinking": True}
+    assert "thinking" not in bodies[1]
     [log_file] = (tmp_path / "logs").glob("*.eval")
     log = read_eval_log(str(log_file))
     assert log.status == "success" and log.results.scores[0].metrics["accuracy"].value == 1.0

@@ -49,7 +49,9 @@ def test_retries_stop_at_max_retries(server, tmp_path):
     server.push(*[Reply(status=502)] * 6)
     log = run_eval(tool_task(), server.base_url, tmp_path, max_retries=2)
     [error] = _errors(log)
-    assert "InternalServerError" in error  # Inspect reports exhausted retries as RetryError
+    assert error.startswith("LongCat endpoint gave up after 3 attempts (--max-retries 2): POST ")
+    assert f"{server.base_url}/chat/completions -> HTTP 502: status 502" in error
+    assert "RetryError" not in error and "Future" not in error
     assert len(server.requests) == 3  # first attempt + 2 retries
 
 
