@@ -180,23 +180,54 @@ def probe(model: str, base_url: str | None, prompt_tokens: str) -> None:
     sys.exit(0 if healthy else 1)
 
 
-@main.command()
-@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--markdown", is_flag=True, help="Print Markdown instead of a rich table.")
-def table(logs: tuple[str, ...], markdown: bool) -> None:
-    """Print the result table (0-100, errors counted as failures) of Inspect LOGS."""
+def _headlines(logs: tuple[str, ...]) -> list:
+    """Headline rows of every log under LOGS; a bad file is one line and is skipped.
+
+    Exits 2 when no log at all could be read.
+    """
+    from longcat_evals.results.logs import ResultsError, find_logs
     from longcat_evals.results.scoring import headline
+
+    try:
+        paths = find_logs(logs)
+    except ResultsError as e:
+        _fail(str(e))
+    rows, bad = [], 0
+    for path in paths:
+        try:
+            rows.append(headline(path))
+        except ResultsError as e:
+            bad += 1
+            console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
+    if not rows:
+        _fail(f"None of the {len(paths)} file(s) is a readable Inspect log")
+    return rows, bad
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path())
+@click.option("--markdown", is_flag=True, help="Print Markdown instead of a rich table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+def table(logs: tuple[str, ...], markdown: bool, as_json: bool) -> None:
+    """Print the result table (0-100, errors counted as failures) of Inspect LOGS.
+
+    LOGS are .eval/.json files or directories (searched recursively). Each row shows status and
+    attempts run of planned, the 95% interval and its method, and Inspect's own headline beside
+    ours with the reason when they differ. Exit 2 when a file is not a readable log.
+    """
+    import json
+
     from longcat_evals.results.table import markdown_table, print_table
 
-    paths: list[Path] = []
-    for item in logs:
-        path = Path(item)
-        paths += sorted(path.glob("*.eval")) if path.is_dir() else [path]
-    rows = [headline(p) for p in paths]
-    if markdown:
+    rows, bad = _headlines(logs)
+    if as_json:
+        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+    elif markdown:
         click.echo(markdown_table(rows))
     else:
         print_table(rows, console=Console())
+    if bad:
+        sys.exit(2)
 
 
 @main.group(name="plot")
@@ -205,20 +236,19 @@ def plot_group() -> None:
 
 
 @plot_group.command(name="long-context")
-@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("logs", nargs=-1, required=True, type=click.Path())
 def plot_long_context(logs: tuple[str, ...]) -> None:
     """NIAH heatmap, score-vs-length curves and effective context length, next to each LOG."""
     from rich.table import Table
 
     from longcat_evals.evals.long_context.errors import LongContextError
-    from longcat_evals.evals.long_context.plot import plot_log
+    from longcat_evals.results.logs import ResultsError, find_logs
+    from longcat_evals.results.long_context_plot import plot_log
 
-    paths: list[Path] = []
-    for item in logs:
-        path = Path(item)
-        paths += sorted(path.glob("*.eval")) if path.is_dir() else [path]
-    if not paths:
-        _fail(f"No .eval logs in {', '.join(logs)}")
+    try:
+        paths = find_logs(logs)
+    except ResultsError as e:
+        _fail(str(e))
     table = Table(title="long-context results (0-100; effective length: score >= 85.6)")
     for column in ("task", "model", "agent", "scores by length", "effective length"):
         table.add_column(column)
