@@ -230,6 +230,69 @@ def table(logs: tuple[str, ...], markdown: bool, as_json: bool) -> None:
         sys.exit(2)
 
 
+def _runs(logs: tuple[str, ...]) -> tuple[list, int]:
+    """Runs of every log under LOGS; a bad file is one line and skipped (exit 2 if none)."""
+    from longcat_evals.results.logs import ResultsError, find_logs
+    from longcat_evals.results.runs import load_run
+
+    try:
+        paths = find_logs(logs)
+    except ResultsError as e:
+        _fail(str(e))
+    runs, bad = [], 0
+    for path in paths:
+        try:
+            runs.append(load_run(path))
+        except ResultsError as e:
+            bad += 1
+            console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
+    if not runs:
+        _fail(f"None of the {len(paths)} file(s) is a readable Inspect log")
+    return runs, bad
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path())
+@click.option("--claims", "claims_file", type=click.Path(dir_okay=False),
+              help="Claims data file (default: the shipped LongCat-2.0 claims).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json", "html"]),
+              default="markdown", show_default=True)  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+def leaderboard(logs, claims_file, fmt, output) -> None:
+    """Models x benchmarks of Inspect LOGS beside the vendor's claims, with a verdict each.
+
+    Verdicts: consistent / below claim / above claim (claim outside our 95% Wilson interval) /
+    not comparable (run unfinished, a subset, or settings that differ) / no claim.
+    """
+    from longcat_evals.results import leaderboard as board
+    from longcat_evals.results.claims import DEFAULT_CLAIMS, load_claims
+    from longcat_evals.results.logs import ResultsError
+
+    try:
+        claims = load_claims(claims_file or DEFAULT_CLAIMS)
+    except ResultsError as e:
+        _fail(str(e))
+    runs, bad = _runs(logs)
+    entries = board.build(runs, claims)
+    render = {
+        "markdown": lambda: board.markdown(entries, claims),
+        "csv": lambda: board.to_csv(entries),
+        "json": lambda: board.to_json(entries, claims),
+        "html": lambda: board.to_html(entries, claims),
+    }[fmt]
+    text = render()
+    if output:
+        try:
+            board.write(Path(output), text)
+        except OSError as e:
+            _fail(f"{output}: cannot write ({e.strerror})")
+        _log(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+    if bad:
+        sys.exit(2)
+
+
 @main.group(name="plot")
 def plot_group() -> None:
     """Plots of result logs."""

@@ -28,14 +28,17 @@ def run_tiny(log_dir: Path, epochs: int = 1, **args) -> str:
     return log.location
 
 
-def interrupted(log_dir: Path, sig: signal.Signals, samples: int = 12, stop: int = 5) -> Path:
+def interrupted(
+    log_dir: Path, sig: signal.Signals, samples: int = 12, stop: int = 5, prefix: str = "s"
+) -> Path:
     """A 1-at-a-time run of SAMPLES samples interrupted by SIG while sample STOP runs."""
     marker = log_dir / "marker"
     values = ",".join(["1"] * samples)
     process = subprocess.Popen(
-        [INSPECT, "eval", f"{TASKS}@tiny", "-T", f"values={values}", "-T", f"stop_at=s{stop}",
-         "-T", f"marker={marker}", "--max-samples", "1", "--model", "mockllm/model",
-         "--log-dir", str(log_dir), "--display", "none"],
+        [INSPECT, "eval", f"{TASKS}@tiny", "-T", f"values={values}",
+         "-T", f"stop_at={prefix}{stop}", "-T", f"marker={marker}", "-T", f"prefix={prefix}",
+         "--max-samples", "1", "--model", "mockllm/model", "--log-dir", str(log_dir),
+         "--display", "none"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 120

@@ -55,6 +55,7 @@ def tiny(
     clusters: str = "",
     version: int = 1,
     prefix: str = "s",
+    limit: int | None = None,
 ) -> Task:
     # `inspect eval -T values=1,0` arrives as a list (Inspect splits commas), in-process as text.
     per_sample = [str(v) for v in values] if isinstance(values, list) else str(values).split(",")
@@ -71,7 +72,7 @@ def tiny(
         for i, v in enumerate(per_sample, 1)
     ]
     return Task(
-        dataset=samples,
+        dataset=samples[:limit] if limit else samples,
         solver=act(str(fail or ""), str(stop_at or ""), str(marker or "")),
         scorer=listed_values(),
         fail_on_error=False,
