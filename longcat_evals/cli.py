@@ -293,6 +293,70 @@ def leaderboard(logs, claims_file, fmt, output) -> None:
         sys.exit(2)
 
 
+@main.command()
+@click.option("--baseline", "baseline", multiple=True, required=True, type=click.Path(),
+              help="Baseline log(s) or dir(s); repeatable.")  # fmt: skip
+@click.option("--candidate", "candidate", multiple=True, required=True, type=click.Path(),
+              help="Candidate log(s) or dir(s); repeatable.")  # fmt: skip
+@click.option("--max-drop", default=0.0, show_default=True, type=click.FloatRange(0, 100),
+              help="Allowed drop in points (0-100).")  # fmt: skip
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0.001, 0.5))
+@click.option("--power", default=0.8, show_default=True, type=click.FloatRange(0.5, 0.99),
+              help="Power at which the minimum detectable effect is reported.")  # fmt: skip
+@click.option("--ignore-option", multiple=True, help="A task option allowed to differ.")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
+@click.option("--summary", type=click.Path(dir_okay=False),
+              help="Append a Markdown summary (default: $GITHUB_STEP_SUMMARY if set).")  # fmt: skip
+def gate(baseline, candidate, max_drop, alpha, power, ignore_option, junit, summary) -> None:
+    """Fail CI on a regression: candidate vs baseline logs, paired by sample id and epoch.
+
+    Exit 0 pass (a drop above --max-drop ruled out), 1 regression (a drop above it
+    established), 2 inconclusive (more samples needed) or invalid (runs not comparable: task
+    version, dataset, sample sets, scoring rule or settings differ, or a run did not finish).
+    """
+    import os
+
+    from rich.table import Table
+
+    from longcat_evals.results import gate as gating
+
+    settings = gating.GateSettings(max_drop, alpha, power, tuple(ignore_option))
+    base_runs, bad_base = _runs(baseline)
+    cand_runs, bad_cand = _runs(candidate)
+    verdicts = gating.compare(base_runs, cand_runs, settings)
+    if bad_base or bad_cand:
+        verdicts.append(
+            gating.TaskVerdict(task="(inputs)", outcome=gating.INVALID,
+                               reasons=[f"{bad_base + bad_cand} unreadable log file(s)"])
+        )  # fmt: skip
+    decision = gating.overall(verdicts)
+    table = Table(title=f"Regression gate: {decision} (allowed drop {max_drop:g} points)")
+    for column in ("task", "outcome", "baseline", "candidate", "detail"):
+        table.add_column(column, overflow="fold")
+    for v in verdicts:
+        style = {"pass": "green", "regression": "red"}.get(v.outcome, "yellow")
+        base = f"{v.baseline_model} {v.baseline_score:.1f}" if v.baseline_score is not None else ""
+        cand = (
+            f"{v.candidate_model} {v.candidate_score:.1f}" if v.candidate_score is not None else ""
+        )
+        table.add_row(v.task, f"[{style}]{v.outcome}[/]", base, cand, v.summary() + (
+            f" ({v.test})" if v.test else ""))  # fmt: skip
+    out = Console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)
+    out.print(table)
+    try:
+        if junit:
+            Path(junit).write_text(gating.junit_xml(verdicts, settings))
+        summary = summary or os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a") as handle:
+                handle.write(gating.markdown_summary(verdicts, settings))
+    except OSError as e:
+        _fail(f"cannot write the report: {e.filename}: {e.strerror}")
+    sys.exit(gating.EXIT_CODES[decision])
+
+
 @main.group(name="plot")
 def plot_group() -> None:
     """Plots of result logs."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -95,46 +96,89 @@ def pass_at_k(correct: int, trials: int, k: int) -> float:
     return 1.0 - math.comb(trials - correct, k) / math.comb(trials, k)
 
 
+def binomial_cdf(k: int, trials: int, p: float) -> float:
+    """P(X <= k) for X ~ Bin(trials, p), summed in log space (stable for large trials)."""
+    if k < 0:
+        return 0.0
+    if k >= trials or p <= 0:
+        return 1.0
+    if p >= 1:
+        return 0.0
+    i = np.arange(k + 1)
+    log_terms = _log_comb(k, trials) + i * math.log(p) + (trials - i) * math.log1p(-p)
+    top = float(log_terms.max())
+    return float(min(1.0, math.exp(top) * np.exp(log_terms - top).sum()))
+
+
+@lru_cache(maxsize=4096)
+def _log_comb(k: int, trials: int) -> np.ndarray:
+    """log C(trials, i) for i = 0..k (cached: bisections evaluate the same tails many times)."""
+    i = np.arange(k + 1, dtype=float)
+    return math.lgamma(trials + 1) - _lgamma(i + 1) - _lgamma(trials - i + 1)
+
+
+def _lgamma(x: np.ndarray) -> np.ndarray:
+    return np.array([math.lgamma(v) for v in x])
+
+
 def binomial_two_sided(successes: int, trials: int) -> float:
     """Exact two-sided p-value of SUCCESSES in TRIALS under p = 1/2 (McNemar's exact test)."""
     if trials == 0:
         return 1.0
     k = min(successes, trials - successes)
-    tail = sum(math.comb(trials, i) for i in range(k + 1)) / 2**trials
-    return min(1.0, 2 * tail)
+    return min(1.0, 2 * binomial_cdf(k, trials, 0.5))
+
+
+def _crossing(f, target: float) -> float:
+    """The p in [0, 1] where the monotone F crosses TARGET (bisection)."""
+    lo, hi = 0.0, 1.0
+    rising = f(0.75) > f(0.25)
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        below = f(mid) < target
+        lo, hi = (mid, hi) if below == rising else (lo, mid)
+    return (lo + hi) / 2
 
 
 def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, float]:
-    """Exact interval of a proportion, by bisection on the binomial tails."""
+    """Exact (1 - ALPHA) interval of a proportion."""
     if trials == 0:
         return 0.0, 1.0
-
-    def tail_at_least(p: float) -> float:
-        return sum(
-            math.comb(trials, i) * p**i * (1 - p) ** (trials - i)
-            for i in range(successes, trials + 1)
-        )
-
-    def solve(target, f) -> float:
-        lo, hi = 0.0, 1.0
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
-        return (lo + hi) / 2
-
-    low = 0.0 if successes == 0 else solve(alpha / 2, tail_at_least)
+    # low: P(X >= successes | p) = alpha/2; high: P(X <= successes | p) = alpha/2.
+    low = (
+        0.0
+        if successes == 0
+        else _crossing(lambda p: 1 - binomial_cdf(successes - 1, trials, p), alpha / 2)
+    )
     high = (
         1.0
         if successes == trials
-        else 1 - solve(alpha / 2, lambda q: tail_at_least_complement(q, successes, trials))
+        else _crossing(lambda p: binomial_cdf(successes, trials, p), alpha / 2)
     )
     return low, high
 
 
-def tail_at_least_complement(q: float, successes: int, trials: int) -> float:
-    """P(X <= successes) for X ~ Bin(trials, 1 - q): the upper Clopper-Pearson tail."""
-    p = 1 - q
-    return sum(math.comb(trials, i) * p**i * (1 - p) ** (trials - i) for i in range(successes + 1))
+def mcnemar_mde(n: int, discordant: int, alpha: float, power: float) -> float:
+    """Smallest drop (in [0, 1]) the exact McNemar test detects with POWER, by exact power.
+
+    Holding the discordant pairs at their observed number m (at least 1), a true drop d makes
+    a discordant pair "better" with probability 1/2 - d n / (2 m); the test flags a regression
+    when the better count is at most the largest k with P(Bin(m, 1/2) <= k) <= alpha / 2.
+    """
+    m = max(discordant, 1)
+    critical = -1
+    while binomial_cdf(critical + 1, m, 0.5) <= alpha / 2:
+        critical += 1
+    if critical < 0:
+        # So few discordant pairs that no outcome is significant: nothing is detectable.
+        return 1.0
+    share = m / n
+    lo, hi = 0.0, share
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        theta = 0.5 - mid / (2 * share)
+        lo, hi = (mid, hi) if binomial_cdf(critical, m, theta) < power else (lo, mid)
+    return min(1.0, hi)
 
 
 @dataclass(frozen=True)
@@ -168,10 +212,7 @@ def mcnemar(base: Sequence[float], cand: Sequence[float], alpha: float, power: f
     lo_theta, hi_theta = clopper_pearson(better, discordant, alpha)
     share = discordant / n
     low, high = share * (2 * lo_theta - 1), share * (2 * hi_theta - 1)
-    # Under H0 each discordant pair is +-1/n with probability 1/2: SE = sqrt(share / n). With no
-    # discordant pair yet, one pair's worth of share keeps the MDE finite and honest about n.
-    se = math.sqrt(max(share, 1 / n) / n)
-    mde = (z_of(1 - alpha / 2) + z_of(power)) * se
+    mde = mcnemar_mde(n, discordant, alpha, power)
     test = f"exact McNemar ({worse} worse, {better} better of {n} pairs)"
     return PairedResult(n, difference, low, high, p_value, mde, test)
 
