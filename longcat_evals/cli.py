@@ -116,25 +116,71 @@ def doctor() -> None:
     sys.exit(0 if healthy else 1)
 
 
+def _run_suite(name: str, log_dir: str, model, base_url, retry_attempts, markdown) -> None:
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.results.runner import run_suite
+    from longcat_evals.results.suites import SUITES
+    from longcat_evals.results.table import markdown_table, print_table
+
+    if name not in SUITES:
+        _fail(f"Unknown suite '{name}' (known: {', '.join(SUITES)})")
+    try:
+        result = run_suite(
+            SUITES[name], Path(log_dir), model=model, model_base_url=base_url, log=_log,
+            retry_attempts=retry_attempts,
+        )  # fmt: skip
+    except (SandboxSetupError, UserFacingError) as e:
+        _fail(str(e).splitlines()[0])
+    if result.rows:
+        title = f"{name} suite (0–100; errors count as 0)"
+        print_table(result.rows, title=title, console=Console())
+        if markdown:
+            click.echo(markdown_table(result.rows))
+    for line in result.skipped:
+        _log(f"not run: {line}")
+    _log(f"Logs in {log_dir} (a re-run resumes unfinished tasks and skips finished ones)")
+    if not result.complete:
+        _log("Some tasks did not finish after retries: see the status column.")
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--suite", default="smoke", show_default=True, help="Suite to run.")
 @click.option("--log-dir", default="logs/demo", show_default=True, type=click.Path())
 @click.option("--markdown", is_flag=True, help="Also print the table as Markdown.")
 def demo(suite: str, log_dir: str, markdown: bool) -> None:
     """Run a suite (default: the smoke suite) and print its result table (0-100)."""
-    from longcat_evals.evals.suite import SUITES
-    from longcat_evals.results.runner import run_suite
-    from longcat_evals.results.table import markdown_table, print_table
+    _run_suite(suite, log_dir, None, None, 2, markdown)
 
-    if suite not in SUITES:
-        _fail(f"Unknown suite '{suite}' (known: {', '.join(SUITES)})")
-    try:
-        rows = run_suite(SUITES[suite], Path(log_dir), log=_log)
-    except SandboxSetupError as e:
-        _fail(str(e))
-    print_table(rows, title=f"{suite} suite (0–100; errors count as 0)", console=Console())
-    if markdown:
-        click.echo(markdown_table(rows))
+
+@main.command(name="suite")
+@click.argument("name")
+@click.option("--model", help="Model for the suite's entries (required by claims/regression).")
+@click.option("--model-base-url", help="Base URL of that model's endpoint.")
+@click.option("--log-dir", type=click.Path(), help="Default: logs/<suite>.")
+@click.option("--retry-attempts", default=2, show_default=True, help="eval_set retries.")
+@click.option("--markdown", is_flag=True, help="Also print the table as Markdown.")
+@click.option("--dry-run", is_flag=True, help="List the entries and whether each can run here.")
+def suite_command(name, model, model_base_url, log_dir, retry_attempts, markdown, dry_run):
+    """Run the suite NAME (smoke, longcat-2.0-claims, regression) through Inspect's eval_set.
+
+    Re-running with the same log dir retries failed tasks, resumes unfinished ones and skips
+    finished ones. Entries whose data or images are not here are listed, one line each.
+    """
+    if dry_run:
+        from longcat_evals.results.runner import describe
+        from longcat_evals.results.suites import SUITES
+
+        if name not in SUITES:
+            _fail(f"Unknown suite '{name}' (known: {', '.join(SUITES)})")
+        for entry in SUITES[name]:
+            reason = entry.unavailable() if entry.unavailable else None
+            where = describe(entry, entry.model or model or "<--model>")
+            click.echo(
+                f"{'skip' if reason else 'run '}  {where}" + (f"  # {reason}" if reason else "")
+            )
+        return
+    _run_suite(name, log_dir or f"logs/{name}", model, model_base_url, retry_attempts, markdown)
 
 
 @main.command(name="probe-lsa")

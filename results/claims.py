@@ -15,6 +15,8 @@ DEFAULT_CLAIMS = CLAIMS_DIR / "longcat-2.0.yaml"
 FORMAT_VERSION = 1
 SETTINGS = ("dataset", "samples", "agent", "thinking", "epochs", "limits")
 UNKNOWN = "unknown"
+# A suite entry writes the benchmark id it reproduces into its log's eval metadata.
+BENCHMARK_KEY = "longcat_benchmark"
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,11 @@ class Claims:
                 return column
         return None
 
-    def benchmark_of(self, task: str, task_args: dict) -> Benchmark | None:
+    def benchmark_of(self, task: str, task_args: dict, metadata: dict | None = None):
+        """The benchmark a log is a run of: named in its metadata by a suite, else by `match`."""
+        named = (metadata or {}).get(BENCHMARK_KEY)
+        if named:
+            return next((b for b in self.benchmarks if b.id == named), None)
         return next((b for b in self.benchmarks if b.matches(task, task_args)), None)
 
     def vendor_markdown(self) -> str:

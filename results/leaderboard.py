@@ -116,7 +116,7 @@ def build(runs: list[Run], claims: Claims) -> list[Entry]:
     """One entry per (model, benchmark, agent): the newest finished log wins."""
     chosen: dict[tuple, tuple[Run, int]] = {}
     for run in sorted(runs, key=lambda r: (r.headline.complete, r.created)):
-        benchmark = claims.benchmark_of(run.task, run.task_args)
+        benchmark = claims.benchmark_of(run.task, run.task_args, run.metadata)
         column = claims.model_of(run.headline.model)
         key = (
             column or run.headline.model,
@@ -127,7 +127,7 @@ def build(runs: list[Run], claims: Claims) -> list[Entry]:
         chosen[key] = (run, previous[1] + 1 if previous else 0)
     entries = []
     for (model, bench_id, _), (run, superseded) in sorted(chosen.items()):
-        benchmark = claims.benchmark_of(run.task, run.task_args)
+        benchmark = claims.benchmark_of(run.task, run.task_args, run.metadata)
         column = claims.model_of(run.headline.model)
         claim = benchmark.claims.get(column) if benchmark and column else None
         result, reason, unknown = verdict(benchmark, column, run)

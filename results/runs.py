@@ -39,6 +39,8 @@ class Run:
     limits: dict
     generate: dict
     created: str
+    metadata: dict
+    """The log's eval metadata (a suite entry names its benchmark there)."""
 
     @property
     def subset(self) -> list[str]:
@@ -83,4 +85,5 @@ def load_run(path: Path) -> Run:
         limits={k: getattr(config, k, None) for k in LIMIT_FIELDS},
         generate=generate.model_dump(exclude_none=True) if generate else {},
         created=log.eval.created,
+        metadata=dict(log.eval.metadata or {}),
     )

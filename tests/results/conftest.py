@@ -47,7 +47,6 @@ def interrupted(
         time.sleep(0.2)
     process.send_signal(sig)
     process.wait(timeout=120)
-    marker.unlink()
     [log] = list(log_dir.glob("*.eval"))
     return log
 

@@ -161,3 +161,22 @@ def test_calibration_aa_false_alarms_and_power_at_the_reported_mde(epochs, n):
     assert false_alarms <= alpha + 0.02
     detected, _ = _simulate(n, mde, epochs, sims=500, seed=12)
     assert detected >= 0.75, (detected, mde)
+
+
+def test_table_leaderboard_and_gate_agree_on_a_log_with_errors_and_nan(logs):
+    from longcat_evals.results import leaderboard as board
+    from longcat_evals.results.claims import load_claims
+
+    run = load_run(logs["mixed"])
+    table_score = headline(logs["mixed"]).score
+    assert table_score == pytest.approx(100 * 2.5 / 6)  # the hand count of test_scoring
+    [entry] = board.build([run], load_claims())
+    verdict = gate.compare_runs(run, load_run(logs["mixed"]), gate.GateSettings())
+    assert entry.score == pytest.approx(table_score, abs=1e-4)
+    assert verdict.baseline_score == verdict.candidate_score == pytest.approx(table_score)
+    assert verdict.outcome == "pass" and verdict.difference == 0.0
+    # The cancelled log: the table marks it, the leaderboard and the gate refuse to judge it.
+    cancelled = load_run(logs["cancelled"])
+    assert cancelled.headline.progress == "cancelled 4/12"
+    refused = gate.compare_runs(cancelled, cancelled, gate.GateSettings())
+    assert refused.outcome == "invalid" and "did not finish (cancelled 4/12)" in refused.reasons[0]

@@ -204,3 +204,22 @@ def test_bad_claims_files_are_one_line(tmp_path):
     bad.write_text("format_version: [")
     with pytest.raises(ResultsError, match="cannot read claims file"):
         load_claims(bad)
+
+
+def test_a_ruler_log_shows_its_effective_length_on_the_1m_row(tmp_path):
+    from inspect_ai import eval as inspect_eval
+
+    [log] = inspect_eval(
+        "longcat_evals/ruler",
+        task_args={"agent": "oracle", "lengths": "4k,8k", "families": "niah_single_1"},
+        model="mockllm/model",
+        log_dir=str(tmp_path),
+        display="none",
+    )
+    run = load_run(Path(log.location.removeprefix("file://")))
+    [entry] = board.build([run], load_claims(DEFAULT_CLAIMS))
+    assert entry.benchmark == "long-context-1m"
+    assert (entry.effective_length, entry.max_length) == (8192, 8192)
+    assert entry.verdict == "no claim" and "no score or effective length is published" in (
+        entry.reason
+    )

@@ -3,7 +3,8 @@
 `values` gives each sample's score per epoch: comma-separated samples, `/`-separated epochs;
 `nan` is a NaN score (Inspect's "could not be scored"), `C`/`I` are Inspect's letter scores.
 Samples named in `fail` raise in the solver (an errored sample). The sample named in `stop_at`
-writes `marker` and then waits, so a test can interrupt the run at a known point.
+writes `marker` and then waits, so a test can interrupt the run at a known point (only while
+`marker` does not exist yet, so a resumed run finishes).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def act(fail: str = "", stop_at: str = "", marker: str = ""):
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if state.sample_id in fail.split(","):
             raise RuntimeError("sandbox died")
-        if stop_at and state.sample_id == stop_at:
+        # Only the first time: a resumed run gets past this sample.
+        if stop_at and state.sample_id == stop_at and not Path(marker).exists():
             Path(marker).write_text("reached")
             await asyncio.sleep(600)
         return state
