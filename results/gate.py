@@ -11,8 +11,8 @@ candidate minus baseline:
 - regression (exit 1): high < -D, a drop larger than allowed is established;
 - pass (exit 0): low >= -D, a drop larger than allowed is ruled out;
 - inconclusive (exit 2): otherwise; the minimum detectable effect says what n would decide.
-Invalid input is exit 2 as well. Tests: exact McNemar for 0/1 scores with one epoch, a paired
-(cluster) bootstrap of per-sample mean differences otherwise (see `stats`).
+Invalid input is exit 2 as well. Tests: exact McNemar for independent 0/1 scores with one epoch,
+a paired (cluster) bootstrap of per-sample mean differences otherwise (see `stats`).
 """
 
 from __future__ import annotations
@@ -151,9 +151,10 @@ def decide(result: stats.PairedResult, settings: GateSettings) -> tuple[str, lis
 def paired_test(
     b: list[float], c: list[float], clusters: list[str], binary: bool, epochs: int, s: GateSettings
 ) -> stats.PairedResult:
-    if binary and epochs == 1:
-        return stats.mcnemar(b, c, s.alpha, s.power)
     has_clusters = any(not x.startswith("sample:") for x in clusters)
+    # McNemar assumes independent pairs; samples sharing a cluster go to the cluster bootstrap.
+    if binary and epochs == 1 and not has_clusters:
+        return stats.mcnemar(b, c, s.alpha, s.power)
     diffs = [y - x for x, y in zip(b, c, strict=True)]
     return stats.paired_bootstrap(diffs, clusters if has_clusters else None, s.alpha, s.power)
 

@@ -110,6 +110,7 @@ def run_suite(
             continue
         if path.name in ours or _same_set(path, logs):
             result.rows.append(row)
+    result.rows.sort(key=lambda row: (row.task, row.model, row.agent))
     return result
 
 

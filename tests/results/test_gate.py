@@ -20,6 +20,7 @@ from .conftest import interrupted, run_tiny
 CLI = str(Path(sys.executable).parent / "longcat-evals")
 TWENTY = ",".join(["1"] * 20)
 DROPPED = ",".join(["1"] * 6 + ["0"] * 14)
+CLUSTERS = ",".join(c for c in "abc" for _ in range(4))  # 3 clusters of 4 samples
 
 
 # The tiny task's `values`/`fail` options stand for the model's behaviour, which is what differs
@@ -51,6 +52,10 @@ def runs(tmp_path_factory) -> dict[str, Path]:
             root / "epochs_base", epochs=3, values="1/0/nan,1,1/0/nan,1/0/nan", fail="s2"
         ),  # fmt: skip
         "epochs_cand": run_tiny(root / "epochs_cand", epochs=3, values="0,1,1/0/nan,1/0/nan"),
+        "clustered_base": run_tiny(root / "cb", values=",".join(["1"] * 12), clusters=CLUSTERS),
+        "clustered_cand": run_tiny(
+            root / "cc", values=",".join(["1"] * 8 + ["0"] * 4), clusters=CLUSTERS
+        ),  # fmt: skip
         "option": run_tiny(root / "option", values=TWENTY, clusters=",".join("ab" * 10)),
         "three_epochs": run_tiny(root / "three_epochs", epochs=3, values=TWENTY),
     }
@@ -123,6 +128,16 @@ def test_epochs_errors_and_nan_pair_by_sample_and_epoch_and_agree_with_the_table
     assert verdict.candidate_score == pytest.approx(100 * (0 + 1 + 1 / 3 + 1 / 3) / 4)
     assert verdict.difference == pytest.approx(100 / 6)
     assert verdict.pairs == 4 and verdict.test.startswith("paired bootstrap (4 samples")
+
+
+def test_samples_sharing_a_cluster_are_resampled_together(runs):
+    base, cand = load_run(runs["clustered_base"]), load_run(runs["clustered_cand"])
+    verdict = gate.compare_runs(base, cand, SETTINGS)
+    # 0/1 scores, but not independent: the cluster bootstrap, not McNemar.
+    assert verdict.test.startswith("paired cluster bootstrap (3 clusters")
+    assert verdict.difference == pytest.approx(-100 * 4 / 12)
+    # One whole cluster dropped: with 3 clusters the drop is not established.
+    assert verdict.outcome == "inconclusive"
 
 
 def test_missing_and_unreadable_inputs_are_one_line(runs, tmp_path):
