@@ -99,3 +99,18 @@ def test_evals_never_import_results():
         if re.search(r"longcat_evals\.results|from longcat_evals import results", path.read_text())
     ]
     assert offenders == []
+
+
+def test_every_suite_entry_names_a_registered_task_and_its_real_options():
+    # A typo in a suite's -T option would only show when the suite runs (minutes later).
+    from inspect_ai._util.registry import registry_info, registry_lookup
+
+    import longcat_evals._registry  # noqa: F401  (registers the project's tasks)
+
+    for name, entries in SUITES.items():
+        for entry in entries:
+            task = registry_lookup("task", entry.task)
+            assert task is not None, f"{name}: {entry.task} is not a registered task"
+            params = set(registry_info(task).metadata["params"])
+            unknown = set(entry.args) | set(entry.args_from_env)
+            assert unknown <= params, f"{name}: {entry.task} has no option {unknown - params}"
