@@ -137,25 +137,71 @@ def doctor() -> None:
     sys.exit(0 if healthy else 1)
 
 
+def _run_suite(name: str, log_dir: str, model, base_url, retry_attempts, markdown) -> None:
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.results.runner import run_suite
+    from longcat_evals.results.suites import SUITES
+    from longcat_evals.results.table import markdown_table, print_table
+
+    if name not in SUITES:
+        _fail(f"Unknown suite '{name}' (known: {', '.join(SUITES)})")
+    try:
+        result = run_suite(
+            SUITES[name], Path(log_dir), model=model, model_base_url=base_url, log=_log,
+            retry_attempts=retry_attempts,
+        )  # fmt: skip
+    except (SandboxSetupError, UserFacingError) as e:
+        _fail(str(e).splitlines()[0])
+    if result.rows:
+        title = f"{name} suite (0–100; errors count as 0)"
+        print_table(result.rows, title=title, console=Console())
+        if markdown:
+            click.echo(markdown_table(result.rows))
+    for line in result.skipped:
+        _log(f"not run: {line}")
+    _log(f"Logs in {log_dir} (a re-run resumes unfinished tasks and skips finished ones)")
+    if not result.complete:
+        _log("Some tasks did not finish after retries: see the status column.")
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--suite", default="smoke", show_default=True, help="Suite to run.")
 @click.option("--log-dir", default="logs/demo", show_default=True, type=click.Path())
 @click.option("--markdown", is_flag=True, help="Also print the table as Markdown.")
 def demo(suite: str, log_dir: str, markdown: bool) -> None:
     """Run a suite (default: the smoke suite) and print its result table (0-100)."""
-    from longcat_evals.evals.suite import SUITES
-    from longcat_evals.results.runner import run_suite
-    from longcat_evals.results.table import markdown_table, print_table
+    _run_suite(suite, log_dir, None, None, 2, markdown)
 
-    if suite not in SUITES:
-        _fail(f"Unknown suite '{suite}' (known: {', '.join(SUITES)})")
-    try:
-        rows = run_suite(SUITES[suite], Path(log_dir), log=_log)
-    except SandboxSetupError as e:
-        _fail(str(e))
-    print_table(rows, title=f"{suite} suite (0–100; errors count as 0)", console=Console())
-    if markdown:
-        click.echo(markdown_table(rows))
+
+@main.command(name="suite")
+@click.argument("name")
+@click.option("--model", help="Model for the suite's entries (required by claims/regression).")
+@click.option("--model-base-url", help="Base URL of that model's endpoint.")
+@click.option("--log-dir", type=click.Path(), help="Default: logs/<suite>.")
+@click.option("--retry-attempts", default=2, show_default=True, help="eval_set retries.")
+@click.option("--markdown", is_flag=True, help="Also print the table as Markdown.")
+@click.option("--dry-run", is_flag=True, help="List the entries and whether each can run here.")
+def suite_command(name, model, model_base_url, log_dir, retry_attempts, markdown, dry_run):
+    """Run the suite NAME (smoke, longcat-2.0-claims, regression) through Inspect's eval_set.
+
+    Re-running with the same log dir retries failed tasks, resumes unfinished ones and skips
+    finished ones. Entries whose data or images are not here are listed, one line each.
+    """
+    if dry_run:
+        from longcat_evals.results.runner import describe
+        from longcat_evals.results.suites import SUITES
+
+        if name not in SUITES:
+            _fail(f"Unknown suite '{name}' (known: {', '.join(SUITES)})")
+        for entry in SUITES[name]:
+            reason = entry.unavailable() if entry.unavailable else None
+            where = describe(entry, entry.model or model or "<--model>")
+            click.echo(
+                f"{'skip' if reason else 'run '}  {where}" + (f"  # {reason}" if reason else "")
+            )
+        return
+    _run_suite(name, log_dir or f"logs/{name}", model, model_base_url, retry_attempts, markdown)
 
 
 @main.command(name="probe-lsa")
@@ -208,23 +254,181 @@ def probe(model: str, base_url: str | None, prompt_tokens: str, server: str) -> 
     sys.exit(0 if healthy else 1)
 
 
-@main.command()
-@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--markdown", is_flag=True, help="Print Markdown instead of a rich table.")
-def table(logs: tuple[str, ...], markdown: bool) -> None:
-    """Print the result table (0-100, errors counted as failures) of Inspect LOGS."""
+def _headlines(logs: tuple[str, ...]) -> list:
+    """Headline rows of every log under LOGS; a bad file is one line and is skipped.
+
+    Exits 2 when no log at all could be read.
+    """
+    from longcat_evals.results.logs import ResultsError, find_logs
     from longcat_evals.results.scoring import headline
+
+    try:
+        paths = find_logs(logs)
+    except ResultsError as e:
+        _fail(str(e))
+    rows, bad = [], 0
+    for path in paths:
+        try:
+            rows.append(headline(path))
+        except ResultsError as e:
+            bad += 1
+            console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
+    if not rows:
+        _fail(f"None of the {len(paths)} file(s) is a readable Inspect log")
+    return rows, bad
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path())
+@click.option("--markdown", is_flag=True, help="Print Markdown instead of a rich table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+def table(logs: tuple[str, ...], markdown: bool, as_json: bool) -> None:
+    """Print the result table (0-100, errors counted as failures) of Inspect LOGS.
+
+    LOGS are .eval/.json files or directories (searched recursively). Each row shows status and
+    attempts run of planned, the 95% interval and its method, and Inspect's own headline beside
+    ours with the reason when they differ. Exit 2 when a file is not a readable log.
+    """
+    import json
+
     from longcat_evals.results.table import markdown_table, print_table
 
-    paths: list[Path] = []
-    for item in logs:
-        path = Path(item)
-        paths += sorted(path.glob("*.eval")) if path.is_dir() else [path]
-    rows = [headline(p) for p in paths]
-    if markdown:
+    rows, bad = _headlines(logs)
+    if as_json:
+        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+    elif markdown:
         click.echo(markdown_table(rows))
     else:
         print_table(rows, console=Console())
+    if bad:
+        sys.exit(2)
+
+
+def _runs(logs: tuple[str, ...]) -> tuple[list, int]:
+    """Runs of every log under LOGS; a bad file is one line and skipped (exit 2 if none)."""
+    from longcat_evals.results.logs import ResultsError, find_logs
+    from longcat_evals.results.runs import load_run
+
+    try:
+        paths = find_logs(logs)
+    except ResultsError as e:
+        _fail(str(e))
+    runs, bad = [], 0
+    for path in paths:
+        try:
+            runs.append(load_run(path))
+        except ResultsError as e:
+            bad += 1
+            console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
+    if not runs:
+        _fail(f"None of the {len(paths)} file(s) is a readable Inspect log")
+    return runs, bad
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path())
+@click.option("--claims", "claims_file", type=click.Path(dir_okay=False),
+              help="Claims data file (default: the shipped LongCat-2.0 claims).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json", "html"]),
+              default="markdown", show_default=True)  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+def leaderboard(logs, claims_file, fmt, output) -> None:
+    """Models x benchmarks of Inspect LOGS beside the vendor's claims, with a verdict each.
+
+    Verdicts: consistent / below claim / above claim (claim outside our 95% Wilson interval) /
+    not comparable (run unfinished, a subset, or settings that differ) / no claim.
+    """
+    from longcat_evals.results import leaderboard as board
+    from longcat_evals.results.claims import DEFAULT_CLAIMS, load_claims
+    from longcat_evals.results.logs import ResultsError
+
+    try:
+        claims = load_claims(claims_file or DEFAULT_CLAIMS)
+    except ResultsError as e:
+        _fail(str(e))
+    runs, bad = _runs(logs)
+    entries = board.build(runs, claims)
+    render = {
+        "markdown": lambda: board.markdown(entries, claims),
+        "csv": lambda: board.to_csv(entries),
+        "json": lambda: board.to_json(entries, claims),
+        "html": lambda: board.to_html(entries, claims),
+    }[fmt]
+    text = render()
+    if output:
+        try:
+            board.write(Path(output), text)
+        except OSError as e:
+            _fail(f"{output}: cannot write ({e.strerror})")
+        _log(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+    if bad:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--baseline", "baseline", multiple=True, required=True, type=click.Path(),
+              help="Baseline log(s) or dir(s); repeatable.")  # fmt: skip
+@click.option("--candidate", "candidate", multiple=True, required=True, type=click.Path(),
+              help="Candidate log(s) or dir(s); repeatable.")  # fmt: skip
+@click.option("--max-drop", default=0.0, show_default=True, type=click.FloatRange(0, 100),
+              help="Allowed drop in points (0-100).")  # fmt: skip
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0.001, 0.5))
+@click.option("--power", default=0.8, show_default=True, type=click.FloatRange(0.5, 0.99),
+              help="Power at which the minimum detectable effect is reported.")  # fmt: skip
+@click.option("--ignore-option", multiple=True, help="A task option allowed to differ.")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
+@click.option("--summary", type=click.Path(dir_okay=False),
+              help="Append a Markdown summary (default: $GITHUB_STEP_SUMMARY if set).")  # fmt: skip
+def gate(baseline, candidate, max_drop, alpha, power, ignore_option, junit, summary) -> None:
+    """Fail CI on a regression: candidate vs baseline logs, paired by sample id and epoch.
+
+    Exit 0 pass (a drop above --max-drop ruled out), 1 regression (a drop above it
+    established), 2 inconclusive (more samples needed) or invalid (runs not comparable: task
+    version, dataset, sample sets, scoring rule or settings differ, or a run did not finish).
+    """
+    import os
+
+    from rich.table import Table
+
+    from longcat_evals.results import gate as gating
+
+    settings = gating.GateSettings(max_drop, alpha, power, tuple(ignore_option))
+    base_runs, bad_base = _runs(baseline)
+    cand_runs, bad_cand = _runs(candidate)
+    verdicts = gating.compare(base_runs, cand_runs, settings)
+    if bad_base or bad_cand:
+        verdicts.append(
+            gating.TaskVerdict(task="(inputs)", outcome=gating.INVALID,
+                               reasons=[f"{bad_base + bad_cand} unreadable log file(s)"])
+        )  # fmt: skip
+    decision = gating.overall(verdicts)
+    table = Table(title=f"Regression gate: {decision} (allowed drop {max_drop:g} points)")
+    for column in ("task", "outcome", "baseline", "candidate", "detail"):
+        table.add_column(column, overflow="fold")
+    for v in verdicts:
+        style = {"pass": "green", "regression": "red"}.get(v.outcome, "yellow")
+        base = f"{v.baseline_model} {v.baseline_score:.1f}" if v.baseline_score is not None else ""
+        cand = (
+            f"{v.candidate_model} {v.candidate_score:.1f}" if v.candidate_score is not None else ""
+        )
+        table.add_row(v.task, f"[{style}]{v.outcome}[/]", base, cand, v.summary() + (
+            f" ({v.test})" if v.test else ""))  # fmt: skip
+    out = Console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)
+    out.print(table)
+    try:
+        if junit:
+            Path(junit).write_text(gating.junit_xml(verdicts, settings))
+        summary = summary or os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a") as handle:
+                handle.write(gating.markdown_summary(verdicts, settings))
+    except OSError as e:
+        _fail(f"cannot write the report: {e.filename}: {e.strerror}")
+    sys.exit(gating.EXIT_CODES[decision])
 
 
 @main.group(name="plot")
@@ -233,20 +437,19 @@ def plot_group() -> None:
 
 
 @plot_group.command(name="long-context")
-@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("logs", nargs=-1, required=True, type=click.Path())
 def plot_long_context(logs: tuple[str, ...]) -> None:
     """NIAH heatmap, score-vs-length curves and effective context length, next to each LOG."""
     from rich.table import Table
 
     from longcat_evals.evals.long_context.errors import LongContextError
-    from longcat_evals.evals.long_context.plot import plot_log
+    from longcat_evals.results.logs import ResultsError, find_logs
+    from longcat_evals.results.long_context_plot import plot_log
 
-    paths: list[Path] = []
-    for item in logs:
-        path = Path(item)
-        paths += sorted(path.glob("*.eval")) if path.is_dir() else [path]
-    if not paths:
-        _fail(f"No .eval logs in {', '.join(logs)}")
+    try:
+        paths = find_logs(logs)
+    except ResultsError as e:
+        _fail(str(e))
     table = Table(title="long-context results (0-100; effective length: score >= 85.6)")
     for column in ("task", "model", "agent", "scores by length", "effective length"):
         table.add_column(column)

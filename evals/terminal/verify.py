@@ -8,11 +8,10 @@ wrong solution scores its reward (0 for the usual binary tasks).
 
 from __future__ import annotations
 
-import math
 import shlex
 from pathlib import Path
 
-from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
@@ -23,28 +22,6 @@ from longcat_evals.evals.terminal.transfer import copy_in
 LOG_DIR = "/logs/verifier"
 OUTPUT_TAIL_CHARS = 4000
 READ_LIMIT_BYTES = 2_000_000
-
-
-@metric
-def mean_reward() -> Metric:
-    """Mean reward with samples that could not be scored counted as 0 (the scoring rule)."""
-
-    def compute(scores: list[SampleScore]) -> float:
-        values = [s.score.as_float() for s in scores]
-        values = [0.0 if math.isnan(v) else v for v in values]
-        return sum(values) / len(values) if values else 0.0
-
-    return compute
-
-
-@metric
-def unscored() -> Metric:
-    """How many samples finished but could not be scored."""
-
-    def compute(scores: list[SampleScore]) -> float:
-        return float(sum(math.isnan(s.score.as_float()) for s in scores))
-
-    return compute
 
 
 async def _read(path: str, tail: bool = False) -> str | None:
@@ -141,7 +118,10 @@ def agent_stop_note(meta: dict) -> str:
     return f" (agent stopped: {limit} limit reached)" if limit else ""
 
 
-@scorer(metrics=[mean_reward(), unscored()])
+# Inspect drops NaN (unscored) scores before metrics, so no metric here can count them: `mean`
+# is over scored samples (Inspect records the unscored count itself); `longcat-evals table`
+# shows it beside the project's headline, which counts unscored samples as 0.
+@scorer(metrics=[mean(), stderr()])
 def terminal_verifier(timeout_multiplier: float = 1.0) -> Scorer:
     """Run the task's hidden tests in the container after the agent stops.
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from longcat_evals.evals.long_context.plot import effective_length
 from longcat_evals.evals.long_context.scorers import (
     contains_token,
     exact_value,
     mrcr_value,
     ruler_values,
 )
+from longcat_evals.results.long_context_plot import effective_length
 
 
 def test_ruler_fraction_and_all_match():

@@ -32,12 +32,14 @@ def load(log_path: Path) -> tuple[str, dict, list[Point]]:
     """(family, header facts, points) of an Inspect log of a long-context task."""
     from inspect_ai.log import read_eval_log
 
-    from longcat_evals.results.scoring import sample_value
+    from longcat_evals.results.scoring import headline_scorer, sample_value
 
     try:
         log = read_eval_log(str(log_path))
     except Exception as e:  # noqa: BLE001 - any unreadable file becomes one line
-        raise LongContextError(f"Cannot read Inspect log {log_path}: {e}") from e
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        raise LongContextError(f"Cannot read Inspect log {log_path}: {first}") from None
+    scorer = headline_scorer(log)
     family = log.eval.task.split("/")[-1]
     if family not in FAMILIES:
         raise LongContextError(
@@ -46,7 +48,7 @@ def load(log_path: Path) -> tuple[str, dict, list[Point]]:
     points = []
     for sample in log.samples or []:
         meta = sample.metadata or {}
-        value = sample_value(sample)
+        value = sample_value(sample, scorer)
         points.append(
             Point(
                 str(meta.get("variant", family)),

@@ -1,0 +1,187 @@
+"""Named suites of task runs, run through Inspect's `eval_set` (see `runner`).
+
+- `smoke`: what `make demo` runs; every family's oracle/null rows and the tiny local model.
+- `longcat-2.0-claims`: one entry per row of the vendor's table this project can reproduce
+  (SWE-bench Pro, SWE-bench Multilingual, Terminal-Bench 2.1, the long-context effective
+  length); an entry whose data or images are not here says so in one line and is skipped.
+- `regression`: a small, cheap set for gating a deployment against a baseline (`gate`).
+
+An entry's `model` of None means the model given to the suite (`--model`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SuiteEntry:
+    """One `inspect eval` of a suite: a registered task, its -T options and a model."""
+
+    task: str
+    args: dict = field(default_factory=dict)
+    model: str | None = "mockllm/model"
+    benchmark: str | None = None
+    """The claims file's benchmark id this entry reproduces (written into the log's metadata)."""
+    unavailable: Callable[[], str | None] | None = None
+    """Why the entry cannot run here (one line), or None when it can."""
+    args_from_env: dict[str, str] = field(default_factory=dict)
+    """Task options read from environment variables (option -> variable), e.g. a local export."""
+
+    def resolved_args(self) -> dict:
+        extra = {k: os.environ[v] for k, v in self.args_from_env.items() if os.environ.get(v)}
+        return {**self.args, **extra}
+
+
+SMOKE: list[SuiteEntry] = [
+    SuiteEntry("longcat_evals/sandbox_smoke", {"agent": "oracle"}),
+    SuiteEntry("longcat_evals/sandbox_smoke", {"agent": "null"}),
+    # Long-context: a small grid (4K and 16K tokens) of every family, oracle and null.
+    *[
+        SuiteEntry(f"longcat_evals/{name}", {"agent": agent, "lengths": "4k,16k", **extra})
+        for name, extra in (
+            ("niah", {"depths": "0,50,100"}),
+            ("ruler", {}),
+            ("mrcr", {}),
+            ("repo_retrieval", {}),
+        )
+        for agent in ("oracle", "null")
+    ],
+]
+
+# SWE: two built-in instances (Python, JavaScript) graded in fresh containers, oracle and null.
+SMOKE += [
+    SuiteEntry(
+        "longcat_evals/swe_local",
+        {"agent": agent, "instance_ids": "longcat__inikit-12,longcat__slugkit-31"},
+    )
+    for agent in ("oracle", "null")
+]
+
+# Terminal: four built-in Terminal-Bench-style tasks (text, git, C, pytest) in real containers.
+SMOKE += [
+    SuiteEntry(
+        "longcat_evals/terminal_bench",
+        {"agent": agent, "tasks": "csv-report,git-recover-commits,c-wordfreq,python-fix-invoice"},
+    )
+    for agent in ("oracle", "null")
+]
+
+# Local reference model: the random-weight tiny LongCat (sparse attention, MoE, N-gram, MTP)
+# answering a 1K-token needle task end to end through `longcat-local`. It scores 0 (noise
+# weights); the row shows the local pipeline runs, not a capability.
+SMOKE += [
+    SuiteEntry(
+        "longcat_evals/niah",
+        # Sized with the tiny model's own tokenizer, so the 1K budget is exact for it.
+        {
+            "agent": "default",
+            "lengths": "1k",
+            "depths": "50",
+            "answer_tokens": 16,
+            "tokenizer": "model_adapter/reference/tokenizer.json",
+        },
+        model="longcat-local/tiny",
+    )
+]
+
+
+def _reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _hub_dataset(variable: str, name: str) -> Callable[[], str | None]:
+    """Available with a local export in VARIABLE, or when the Hugging Face hub answers."""
+
+    def check() -> str | None:
+        local = os.environ.get(variable)
+        if local:
+            return None if Path(local).exists() else f"{variable}={local} does not exist"
+        if _reachable("huggingface.co"):
+            return None
+        return (
+            f"unavailable: {name} needs its dataset (the Hugging Face hub is unreachable; set "
+            f"{variable} to a local export) and its per-instance images from a registry"
+        )
+
+    return check
+
+
+def _terminal_bench_21() -> str | None:
+    path = os.environ.get("LONGCAT_TERMINAL_BENCH_2_1")
+    if path and Path(path).is_dir():
+        return None
+    return (
+        "unavailable: Terminal-Bench 2.1's tasks are not on this machine; set "
+        "LONGCAT_TERMINAL_BENCH_2_1 to a checkout (its images need a registry or a local build)"
+    )
+
+
+# The vendor's harness settings are unpublished (see claims/longcat-2.0.yaml): these entries
+# use the project's defaults with the default agent, and the leaderboard lists the settings
+# that stay unverified.
+CLAIMS: list[SuiteEntry] = [
+    SuiteEntry(
+        "longcat_evals/swe_bench_pro",
+        {"agent": "default"},
+        model=None,
+        benchmark="swe-bench-pro",
+        unavailable=_hub_dataset("LONGCAT_SWE_PRO_DATASET", "SWE-bench Pro"),
+        args_from_env={"dataset": "LONGCAT_SWE_PRO_DATASET"},
+    ),
+    SuiteEntry(
+        "longcat_evals/swe_bench_multilingual",
+        {"agent": "default"},
+        model=None,
+        benchmark="swe-bench-multilingual",
+        unavailable=_hub_dataset("LONGCAT_SWE_MULTILINGUAL_DATASET", "SWE-bench Multilingual"),
+        args_from_env={"dataset": "LONGCAT_SWE_MULTILINGUAL_DATASET"},
+    ),
+    SuiteEntry(
+        "longcat_evals/terminal_bench",
+        {"agent": "default"},
+        model=None,
+        benchmark="terminal-bench-2.1",
+        unavailable=_terminal_bench_21,
+        args_from_env={"path": "LONGCAT_TERMINAL_BENCH_2_1"},
+    ),
+    # The 1M claim: RULER's effective length on a doubling grid up to 1M tokens.
+    SuiteEntry(
+        "longcat_evals/ruler",
+        {"agent": "default", "lengths": "4k,8k,16k,32k,64k,128k,256k,512k,1m"},
+        model=None,
+        benchmark="long-context-1m",
+    ),
+]
+
+# Cheap and deterministic in data (generated, seeded): long-context retrieval at short lengths
+# and the built-in SWE and terminal tasks, with the default agent of each family.
+REGRESSION: list[SuiteEntry] = [
+    SuiteEntry("longcat_evals/niah", {"lengths": "4k,16k", "depths": "0,25,50,75,100"}, None),
+    SuiteEntry("longcat_evals/ruler", {"lengths": "4k,16k"}, None),
+    SuiteEntry("longcat_evals/repo_retrieval", {"lengths": "4k"}, None),
+    SuiteEntry(
+        "longcat_evals/swe_local",
+        {"instance_ids": "longcat__inikit-12,longcat__slugkit-31"},
+        None,
+    ),
+    SuiteEntry(
+        "longcat_evals/terminal_bench",
+        {"tasks": "csv-report,git-recover-commits,c-wordfreq,python-fix-invoice"},
+        None,
+    ),
+]
+
+SUITES: dict[str, list[SuiteEntry]] = {
+    "smoke": SMOKE,
+    "longcat-2.0-claims": CLAIMS,
+    "regression": REGRESSION,
+}
