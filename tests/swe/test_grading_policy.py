@@ -55,13 +55,15 @@ dependencies = []
 
 [tool.setuptools]
 packages = ["minicalc"]
+package-dir = {"" = "src"}
 """
 CORE = "def add(a, b):\n    return a - b\n"
 FILES = {
     "pyproject.toml": PYPROJECT,
     ".gitignore": "*.egg-info/\n__pycache__/\n",
-    "minicalc/__init__.py": "from .core import add\n\n__all__ = ['add']\n",
-    "minicalc/core.py": CORE,
+    # src layout: only the installed package is importable (not the checkout's root).
+    "src/minicalc/__init__.py": "from .core import add\n\n__all__ = ['add']\n",
+    "src/minicalc/core.py": CORE,
     # As in many repositories, the suite's conftest imports the package under test: a patch
     # that breaks imports leaves no test result to parse.
     "tests/conftest.py": "import minicalc  # noqa: F401\n",
@@ -83,7 +85,7 @@ git checkout {base} tests/test_core.py
 git apply -v - <<'EOF_114329324912'
 {test_patch}EOF_114329324912
 : '>>>>> Start Test Output'
-pytest -rA -p no:cacheprovider tests/test_core.py
+python -m pytest -rA -p no:cacheprovider tests/test_core.py
 : '>>>>> End Test Output'
 git checkout {base} tests/test_core.py
 """
@@ -114,17 +116,17 @@ def pip_instance(tmp_path_factory, docker_engine):
     _git(repo, "commit", "-q", "-m", "minicalc")
     base = _git(repo, "rev-parse", "HEAD").strip()
     fix = "def add(a, b):\n    return a + b\n"
-    gold = _diff(repo, lambda r: (r / "minicalc/core.py").write_text(fix))
+    gold = _diff(repo, lambda r: (r / "src/minicalc/core.py").write_text(fix))
     test_file = repo / "tests/test_core.py"
     test_patch = _diff(
         repo, lambda r: test_file.write_text(FILES["tests/test_core.py"] + TEST_PATCH_BODY)
     )
     broken = _diff(
-        repo, lambda r: (r / "minicalc/__init__.py").write_text("from .cores import add\n")
+        repo, lambda r: (r / "src/minicalc/__init__.py").write_text("from .cores import add\n")
     )
 
     def add_dependency(r: Path) -> None:
-        (r / "minicalc/core.py").write_text(f"import longcat_absent_dep  # noqa: F401\n\n{fix}")
+        (r / "src/minicalc/core.py").write_text(f"import longcat_absent_dep  # noqa: F401\n\n{fix}")
         (r / "pyproject.toml").write_text(
             PYPROJECT.replace("dependencies = []", 'dependencies = ["longcat-absent-dep"]')
         )
