@@ -186,6 +186,7 @@ def pro(builtin, tmp_path_factory):
         checkout=str(checkout),
         rows=str(export),
         image=tag,
+        fix=fix,
     )
     subprocess.run(["docker", "rmi", "-f", tag, base_tag], capture_output=True)
 
@@ -268,3 +269,28 @@ def test_swe_bench_pro_task(agent, expected, pro, tmp_path):
     assert score.metadata["outcome"] == ("resolved" if expected else "unresolved")
     assert score.metadata["grading_network"] == "online"
     assert not math.isnan(score.value)
+
+
+def test_a_replaced_solver_still_runs_after_the_scrub(pro, tmp_path):
+    """`--solver` replaces the task's solver, never its setup: the history scrub still runs."""
+    from inspect_ai.solver import Generate, TaskState, solver
+    from inspect_ai.util import sandbox
+
+    @solver
+    def look_at_history():
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            result = await sandbox().exec(["git", "log", "--all", "--format=%H"], cwd="/app")
+            state.store.set("seen_history", result.stdout)
+            return state
+
+        return solve
+
+    task = swe_bench_pro(pro_checkout=pro.checkout, dataset=pro.rows, memory_mb=2048, cpus=1.0)
+    log = inspect_eval(
+        task, solver=look_at_history(), model="mockllm/model", log_dir=str(tmp_path),
+        display="none",
+    )[0]  # fmt: skip
+    sample = log.samples[0]
+    assert sample.error is None, sample.error
+    seen = sample.store["seen_history"].split()
+    assert pro.instance.base_commit in seen and pro.fix not in seen
