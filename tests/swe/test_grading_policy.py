@@ -9,7 +9,8 @@
   infrastructure flags in the metadata, online and offline; a patch that adds a dependency the
   image lacks is `needs_network` (NaN, unscored) offline.
 - A browser-style test: the suite runs in a new user namespace (what Chromium's sandbox does),
-  which Docker's seccomp profile allows only with SYS_ADMIN.
+  which Docker's seccomp profile allows only with SYS_ADMIN; and Debian's real Chromium,
+  headless with its sandbox, as a non-root user (karma/puppeteer suites launch it so).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from longcat_evals.evals.swe.grading import (
 from longcat_evals.evals.swe.scorer import swe_scorer
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.results.scoring import headline
+from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits
+from longcat_evals.sandboxes.errors import ImageBuildError
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -289,3 +292,36 @@ def test_offline_grading_is_visible_per_sample_and_unscored_is_not_zero(pip_inst
     row, score = rows["dependency"]
     assert math.isnan(score.value) and score.metadata["outcome"] == "needs_network"
     assert row.unscored == 1 and row.errors == 0 and row.score == 0.0
+
+
+CHROMIUM_DOCKERFILE = """FROM {base}
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends chromium \\
+ && rm -rf /var/lib/apt/lists/* && useradd -m tester
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium_image(docker_engine, tmp_path_factory) -> str:
+    """Debian's Chromium on the base image (built once, ~1.3 GB, ~2 min; kept for reuse)."""
+    recipe = CHROMIUM_DOCKERFILE.format(base=images.ensure_base(log=lambda _: None))
+    tag = images.tag_for("swe-chromium-probe", images.hash_inputs(recipe))
+    if not images.image_exists(tag):
+        context = tmp_path_factory.mktemp("chromium")
+        (context / "Dockerfile").write_text(recipe)
+        try:
+            images.build_image(tag, context, log=lambda _: None)
+        except ImageBuildError as e:  # needs a Debian mirror at build time
+            pytest.skip(f"could not install Debian's chromium into an image: {e}")
+    return tag
+
+
+def test_headless_chromium_with_its_sandbox_needs_sys_admin(chromium_image):
+    launch = (
+        "runuser -u tester -- chromium --headless --disable-gpu --no-first-run "
+        "--dump-dom 'data:text/html,<p id=x>rendered</p>'"
+    )
+    offline = GradingPolicy(network="offline", cap_add=("SYS_ADMIN",))
+    code, out = _in_container(offline, chromium_image, launch)
+    assert code == 0 and '<p id="x">rendered</p>' in out, out[-500:]
+    code, out = _in_container(GradingPolicy(network="offline", cap_add=()), chromium_image, launch)
+    assert code != 0 and "No usable sandbox" in out
