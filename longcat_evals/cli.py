@@ -497,7 +497,12 @@ def validate_group() -> None:
 @click.option("--pro-checkout", default=None, help="SWE-bench Pro checkout (for --official pro).")
 @click.option("--instance-ids", default=None, help="Comma-separated instance ids.")
 @click.option("--concurrency", default=2, show_default=True, help="Instances graded at once.")
-@click.option("--test-timeout", default=1800, show_default=True, help="Seconds per test run.")
+@click.option(
+    "--test-timeout",
+    type=int,
+    default=None,
+    help="Seconds per test run (default: the official harness's, 1800; 3600 for Pro).",
+)
 def validate_swe(
     dataset: str | None,
     official: str | None,
@@ -505,7 +510,7 @@ def validate_swe(
     pro_checkout: str | None,
     instance_ids: str | None,
     concurrency: int,
-    test_timeout: int,
+    test_timeout: int | None,
 ) -> None:
     """Grade the gold patch (oracle) and the empty patch (null) of every SWE instance.
 

@@ -39,6 +39,9 @@ PRO_FIELDS = (
 )  # fmt: skip
 PRO_IMAGE_REPOSITORY = "jefzda/sweap-images"
 PRO_WORKDIR = "/app"
+PRO_ELEMENT_WEB_KEEPS_VNAN = (
+    "instance_element-hq__element-web-ec0f940ef0e8e3b61078f145f34dc40d1938e6c5-vnan"
+)
 LOCAL_FIELDS = ("instance_id", "language", "log_parser", "environment")
 
 
@@ -55,9 +58,30 @@ def swebench_image(instance_id: str, namespace: str | None = SWEBENCH_NAMESPACE)
     return ImageSpec(instance_id=instance_id, dockerfile="-", namespace=namespace).name
 
 
-def parser_language(log_parser: str) -> str:
-    """The language of a swebench parser (the module it lives in: log_parsers/go.py → go)."""
-    return PARSER_REGISTRY[log_parser].__module__.rsplit(".", 1)[-1]
+CPP_PARSERS = ("parse_log_doctest", "parse_log_googletest")
+CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx", ".ipp")
+TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs")
+
+
+def parser_language(log_parser: str, patch: str = "") -> str:
+    """The language of a row without a `language` field, from its parser and gold patch.
+
+    The parser's module names the family (log_parsers/go.py → go); C and C++ share `c.py`
+    and JavaScript and TypeScript share `javascript.py`, so there the gold patch's file
+    suffixes decide (a C++ test framework's parser, or any C++ source, means cpp; more
+    TypeScript than JavaScript sources means typescript).
+    """
+    family = PARSER_REGISTRY[log_parser].__module__.rsplit(".", 1)[-1]
+    files = patch_files(patch)
+    if family == "c":
+        if log_parser in CPP_PARSERS or any(f.endswith(CPP_SUFFIXES) for f in files):
+            return "cpp"
+    if family == "javascript":
+        ts = sum(f.endswith(TS_SUFFIXES) for f in files)
+        if ts > sum(f.endswith(JS_SUFFIXES) for f in files):
+            return "typescript"
+    return family
 
 
 def from_swebench_row(row: dict, source: str) -> SweInstance:
@@ -72,11 +96,18 @@ def from_swebench_row(row: dict, source: str) -> SweInstance:
                 "log_parser/eval_type)"
             )
     _check_parser(instance_id, row["log_parser"], source)
+    if str(row.get("image_assets") or "").strip() not in ("", "{}", "[]", "null"):
+        # swebench downloads these into the grading container; grading without them would
+        # run the tests against missing baselines.
+        raise InstanceError(
+            f"{source}: instance {instance_id}: field image_assets: not supported (binary "
+            "assets swebench stages by URL); grade this instance with swebench itself"
+        )
     fields = {key: row[key] for key in (*SWEBENCH_FIELDS, "eval_script", "log_parser")}
     fields.update(
         FAIL_TO_PASS=json_list(row.get("FAIL_TO_PASS", "[]"), instance_id, "FAIL_TO_PASS"),
         PASS_TO_PASS=json_list(row.get("PASS_TO_PASS", "[]"), instance_id, "PASS_TO_PASS"),
-        language=row.get("language") or parser_language(row["log_parser"]),
+        language=row.get("language") or parser_language(row["log_parser"], row["patch"]),
         version=str(row.get("version") or ""),
         image=row.get("image") or swebench_image(instance_id),
         eval_type=row.get("eval_type") or "pass_and_fail",
@@ -99,16 +130,25 @@ def _pro_list(value: object, instance_id: str, field: str) -> list[str]:
 
 
 def pro_image(row: dict) -> str:
-    """The Docker Hub image of a Pro row (its `dockerhub_tag`, else the evaluator's naming)."""
+    """The Docker Hub image of a Pro row: its `dockerhub_tag`, else the Pro evaluator's naming.
+
+    The naming is `get_dockerhub_image_uri` of the Pro repository's helper_code/image_uri.py:
+    `<owner>.<name>-<id without instance_ and -vnan>`, cut at 128 characters; element-web rows
+    use `element`, except one instance that keeps both `element-web` and its `-vnan`.
+    """
     tag = row.get("dockerhub_tag")
     if not tag:
         owner, name = row["repo"].lower().split("/", 1)
-        uid = row["instance_id"].replace("instance_", "")
-        if "element-hq" in owner and "element-web" in name:
+        uid = row["instance_id"]
+        hsh = uid.replace("instance_", "")
+        if uid == PRO_ELEMENT_WEB_KEEPS_VNAN:
+            name = "element-web"
+        elif "element-hq" in row["repo"].lower() and "element-web" in row["repo"].lower():
             name = "element"
-        if uid.endswith("-vnan"):
-            uid = uid[: -len("-vnan")]
-        tag = f"{owner}.{name}-{uid}"[:128]
+            hsh = hsh.removesuffix("-vnan")
+        else:
+            hsh = hsh.removesuffix("-vnan")
+        tag = f"{owner}.{name}-{hsh}"[:128]
     return f"{PRO_IMAGE_REPOSITORY}:{tag}"
 
 

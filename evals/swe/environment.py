@@ -23,21 +23,50 @@ GIT_TIMEOUT_SEC = 300
 
 # Run in the agent's container before the agent starts (prebuilt images may carry the future):
 # keep HEAD's commit on one branch, drop every other ref, remote, reflog and stash, then prune
-# every object that is no longer reachable.
+# every object that is no longer reachable. Checkouts of the repository OUTSIDE the workdir
+# (linked worktrees, copies with their own .git, bare clones) may hold later commits' files:
+# they are removed (a copy is recognised by holding the workdir's root commit), and so are git
+# bundles. A plain copy of later source files without git metadata cannot be recognised.
 SCRUB_SCRIPT = """
 set -e
 cd "$1"
+workdir=$(pwd -P)
 git config --global --add safe.directory '*'
 head=$(git rev-parse HEAD)
+roots=$(git rev-list --max-parents=0 HEAD)
+common=$(cd "$(git rev-parse --git-common-dir)" && pwd -P)
+git worktree list --porcelain | sed -n 's/^worktree //p' | while IFS= read -r tree; do
+  if [ "$tree" != "$workdir" ]; then rm -rf -- "$tree"; fi
+done
+find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path "$workdir" \\) -prune -o \\
+  \\( -name .git -o -name '*.git' -o -name '*.bundle' \\) -print 2>/dev/null | \\
+  while IFS= read -r found; do
+  # Git bundles hold whole histories; an agent never needs one.
+  case "$found" in *.bundle)
+    if head -c 16 "$found" 2>/dev/null | grep -q '^# v[23] git bundle'; then rm -f -- "$found"; fi
+    continue ;;
+  esac
+  case "$found" in */.git) repo=${found%/.git} ;; *) repo=$found ;; esac
+  # Never the root, and never the repository the workdir's own .git belongs to.
+  case "$common/" in "$repo"/*) continue ;; esac
+  [ -n "$repo" ] && [ "$repo" != / ] || continue
+  for root in $roots; do
+    if git -C "$repo" cat-file -e "$root^{commit}" 2>/dev/null; then
+      rm -rf -- "$repo"
+      break
+    fi
+  done
+done
 for ref in $(git for-each-ref --format='%(refname)'); do git update-ref -d "$ref"; done
 for remote in $(git remote); do git remote remove "$remote"; done
 git update-ref refs/heads/{branch} "$head"
 git symbolic-ref HEAD refs/heads/{branch}
-# Linked worktrees' HEADs, .keep packs and alternates would keep objects alive through gc.
-rm -rf .git/logs .git/refs/original .git/refs/remotes .git/refs/tags .git/refs/stash \
-  .git/packed-refs .git/FETCH_HEAD .git/ORIG_HEAD .git/MERGE_HEAD .git/shallow \
-  .git/objects/info/alternates .git/refs/replace .git/refs/notes .git/worktrees \
-  .git/rebase-merge .git/rebase-apply .git/sequencer .git/objects/pack/*.keep
+# Linked worktrees' HEADs, .keep packs and alternates would keep objects alive through gc;
+# rr-cache holds recorded conflict resolutions (file contents of other commits).
+rm -rf .git/logs .git/refs/original .git/refs/remotes .git/refs/tags .git/refs/stash \\
+  .git/packed-refs .git/FETCH_HEAD .git/ORIG_HEAD .git/MERGE_HEAD .git/shallow \\
+  .git/objects/info/alternates .git/refs/replace .git/refs/notes .git/worktrees \\
+  .git/rebase-merge .git/rebase-apply .git/sequencer .git/objects/pack/*.keep .git/rr-cache
 git reflog expire --expire=now --all
 git -c gc.reflogExpire=now -c gc.reflogExpireUnreachable=now gc --prune=now --quiet
 """.replace("{branch}", BASE_BRANCH)

@@ -58,7 +58,11 @@ def pro_entry_script(
     selected_test_files: list[str],
     env_exports: list[str],
 ) -> str:
-    """SWE-bench Pro's entry script (as its evaluator builds it), reading /workspace files."""
+    """SWE-bench Pro's entry script (as its evaluator builds it), reading /workspace files.
+
+    Line for line `create_entryscript` of the Pro repository's `swe_bench_pro_eval.py`, the
+    test files unquoted as there (comma-joined paths; the run script splits them).
+    """
     last_setup_line = before_repo_set_cmd.strip().split("\n")[-1] if before_repo_set_cmd else ""
     tests = ",".join(selected_test_files)
     return "\n".join(
@@ -69,7 +73,7 @@ def pro_entry_script(
             f"git checkout {base_commit}",
             "git apply -v /workspace/patch.diff",
             last_setup_line,
-            f"bash /workspace/run_script.sh {shlex.quote(tests)} "
+            f"bash /workspace/run_script.sh {tests} "
             "> /workspace/stdout.log 2> /workspace/stderr.log",
             "python /workspace/parser.py /workspace/stdout.log /workspace/stderr.log "
             "/workspace/output.json",

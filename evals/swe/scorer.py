@@ -8,7 +8,7 @@ from inspect_ai.scorer import Score, Scorer, Target, accuracy, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
-from longcat_evals.evals.swe.grading import grade
+from longcat_evals.evals.swe.grading import GradingNetwork, grade, official_policy
 from longcat_evals.evals.swe.schema import patch_files
 from longcat_evals.evals.swe.solvers import PREEXISTING_KEY, instance_of
 from longcat_evals.sandboxes.compose import SandboxLimits
@@ -46,12 +46,24 @@ def edited_test_files(diff: str, test_patch_files: list[str]) -> list[str]:
 
 
 @scorer(metrics=[accuracy(), stderr()])
-def swe_scorer(test_timeout_sec: int = 1800, limits: SandboxLimits | None = None) -> Scorer:
+def swe_scorer(
+    test_timeout_sec: int | None = None,
+    limits: SandboxLimits | None = None,
+    grading_network: GradingNetwork | None = None,
+) -> Scorer:
     """1 iff every FAIL_TO_PASS and PASS_TO_PASS test passes after the agent's patch.
 
+    Grading is the official harness's for the instance's dataset (`grading.official_policy`).
+    A sample graded offline whose eval script needed the network scores NaN (unscored, with
+    `outcome: needs_network` and the reason): it was not graded, so it is neither 0 nor an error.
+
     Args:
-        test_timeout_sec: Wall-clock limit of the instance's eval script in the grading container.
+        test_timeout_sec: Wall-clock limit of the eval script (None: the official 1800 s, 3600 s
+            for SWE-bench Pro).
         limits: Resource limits of the grading container.
+        grading_network: `online` (bridge network, as the official harnesses grade) or
+            `offline` (no network; recorded as `grading_network` in the score's metadata).
+            None: online for the official datasets, offline for local ones.
     """
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -71,11 +83,17 @@ def swe_scorer(test_timeout_sec: int = 1800, limits: SandboxLimits | None = None
                 value=0.0,
                 explanation=f"no_diff: git could not diff against {instance.base_commit}: "
                 f"{result.stderr.strip()[-300:]}",
-                metadata={"outcome": "no_diff", "flag_test_edit": False, "edited_test_files": []},
+                metadata={
+                    "outcome": "no_diff",
+                    "flag_test_edit": False,
+                    "edited_test_files": [],
+                    "grading_network": grading_network or official_policy(instance).network,
+                },
             )
         patch = result.stdout
         edited = edited_test_files(patch, instance.test_files())
-        graded = await grade(instance, patch, test_timeout_sec=test_timeout_sec, limits=limits)
+        policy = official_policy(instance, grading_network, test_timeout_sec, limits)
+        graded = await grade(instance, patch, policy=policy)
         metadata = graded.as_metadata()
         metadata.update(
             patch_bytes=len(patch.encode()),
@@ -85,8 +103,9 @@ def swe_scorer(test_timeout_sec: int = 1800, limits: SandboxLimits | None = None
         explanation = graded.outcome + (f": {graded.reason}" if graded.reason else "")
         if edited:
             explanation += f" (agent edited test files: {', '.join(edited)})"
+        value = (1.0 if graded.resolved else 0.0) if graded.scored else float("nan")
         return Score(
-            value=1.0 if graded.resolved else 0.0,
+            value=value,
             answer=patch[:20000],
             explanation=explanation,
             metadata=metadata,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from inspect_ai import Task, task
-from inspect_ai.solver import Solver, chain
+from inspect_ai.solver import Solver
 
 from longcat_evals.evals.agents import DEFAULT_COMMAND_TIMEOUT_SEC, resolve_agent
 from longcat_evals.evals.agents.tools import DEFAULT_MAX_OUTPUT_CHARS
@@ -19,11 +19,14 @@ from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 if TYPE_CHECKING:
     from longcat_evals.evals.swe.dataset import Loaded
 
-# The swebench package takes ~2 s to import; dataset/scorer load it inside the tasks so that
-# registering the tasks (every `inspect` start) stays fast.
-TASK_VERSION = 1
+# The swebench package takes ~2 s to import; dataset/scorer/grading load it inside the tasks so
+# that registering the tasks (every `inspect` start) stays fast.
+TASK_VERSION = 2
 DEFAULT_MESSAGE_LIMIT = 250
-DEFAULT_TEST_TIMEOUT_SEC = 1800
+PIDS_LIMIT = 4096
+PRO_MEMORY_MB = 30 * 1024
+"""The Pro evaluator's memory limit (grading.PRO_MEMORY_MB; repeated to keep swebench unloaded)."""
+Network = Literal["online", "offline"]
 
 
 def _agent(
@@ -53,25 +56,33 @@ def _task(
     agent: str | None,
     command_timeout_sec: int,
     max_output_chars: int,
-    test_timeout_sec: int,
+    test_timeout_sec: int | None,
     message_limit: int,
     cpus: float,
     memory_mb: int,
+    grading_network: Network | None,
+    grading_memory_mb: int | None,
 ) -> Task:
     from longcat_evals.evals.swe.dataset import build_images, select, to_samples
     from longcat_evals.evals.swe.scorer import swe_scorer
 
-    limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=4096)
+    limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=PIDS_LIMIT)
+    grading_limits = SandboxLimits(
+        cpus=cpus, memory_mb=grading_memory_mb or memory_mb, pids=PIDS_LIMIT
+    )
     # Build only the chosen instances' images (official images are pulled by Inspect instead).
     chosen = build_images(select(loaded, instance_ids, limit, shuffle, seed))
     return Task(
         dataset=to_samples(chosen, name, limits),
-        solver=chain(
-            require_sandbox(),
-            hide_future(),
-            _agent(agent, command_timeout_sec, max_output_chars, _workdir(chosen)),
+        # In `setup`, not `solver`: `--solver` replaces the solver but never these steps, so no
+        # agent ever starts in a container that still holds the fix's history.
+        setup=[require_sandbox(), hide_future()],
+        solver=_agent(agent, command_timeout_sec, max_output_chars, _workdir(chosen)),
+        scorer=swe_scorer(
+            test_timeout_sec=test_timeout_sec,
+            limits=grading_limits,
+            grading_network=grading_network,
         ),
-        scorer=swe_scorer(test_timeout_sec=test_timeout_sec, limits=limits),
         message_limit=message_limit,
         fail_on_error=False,
         version=TASK_VERSION,
@@ -89,10 +100,12 @@ def swe_local(
     agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    test_timeout_sec: int | None = None,
     message_limit: int = DEFAULT_MESSAGE_LIMIT,
     cpus: float = 1.0,
     memory_mb: int = 4096,
+    grading_network: Network | None = None,
+    grading_memory_mb: int | None = None,
 ) -> Task:
     """A local SWE dataset (default: the built-in offline set), images built offline.
 
@@ -105,10 +118,17 @@ def swe_local(
         agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
         command_timeout_sec: Wall-clock limit of one agent command.
         max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container
+            (default: the official harness's, 1800 s).
         message_limit: Messages per sample before the agent is stopped.
         cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's container (and the grading container's unless
+            `grading_memory_mb`).
+        grading_network: `online` (Docker's bridge network, as the official harness grades)
+            or `offline` (no network; each score's metadata says `grading_network: offline`, and
+            an instance whose eval script needs the network is unscored as `needs_network`).
+            Default: offline (local images are built with no network).
+        grading_memory_mb: Memory limit of the grading container (default: memory_mb).
     """
     from longcat_evals.evals.swe.dataset import load_local
 
@@ -117,26 +137,34 @@ def swe_local(
                  message_limit=message_limit, cpus=cpus, memory_mb=memory_mb)  # fmt: skip
     engine.ensure_engine()
     return _task(
-        "swe_local", load_local(dataset, build=False), instance_ids=instance_ids, limit=limit,
-        shuffle=shuffle, seed=seed, agent=agent, command_timeout_sec=command_timeout_sec,
-        max_output_chars=max_output_chars, test_timeout_sec=test_timeout_sec,
-        message_limit=message_limit, cpus=cpus, memory_mb=memory_mb,
+        "swe_local", load_local(dataset, build=False),
+        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
+        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
+        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
+        memory_mb=memory_mb, grading_network=grading_network,
+        grading_memory_mb=grading_memory_mb,
     )  # fmt: skip
 
 
-def _official(kind: str, name: str, pro_checkout: str | None = None, **kwargs) -> Task:
+def _official(
+    kind: str,
+    name: str,
+    *,
+    dataset: str | None,
+    revision: str | None,
+    split: str | None,
+    pro_checkout: str | None = None,
+    **options,
+) -> Task:
+    """The one body of the official tasks; OPTIONS are `_task`'s keyword arguments."""
     from longcat_evals.evals.swe.dataset import load_official
 
     task_options(name, **{k: v for k, v in kwargs.items() if k in SHARED_OPTION_NAMES})
     engine.ensure_engine()
     loaded = load_official(
-        kind,
-        dataset=kwargs.pop("dataset"),
-        revision=kwargs.pop("revision"),
-        split=kwargs.pop("split"),
-        pro_checkout=pro_checkout,
+        kind, dataset=dataset, revision=revision, split=split, pro_checkout=pro_checkout
     )
-    return _task(name, loaded, **kwargs)
+    return _task(name, loaded, **options)
 
 
 @task
@@ -151,16 +179,19 @@ def swe_bench_verified(
     agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    test_timeout_sec: int | None = None,
     message_limit: int = DEFAULT_MESSAGE_LIMIT,
     cpus: float = 2.0,
     memory_mb: int = 8192,
+    grading_network: Network | None = None,
+    grading_memory_mb: int | None = None,
 ) -> Task:
     """SWE-bench Verified (500 Python instances) on the official per-instance images.
 
     Args:
         revision: Hub commit of SWE-bench/SWE-bench_Verified to pin (rows in swebench 5.x layout).
-        dataset: A local .jsonl/.parquet export instead of the hub (or another hub id).
+        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
+            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
         split: Dataset split (default `test`).
         instance_ids: Only these instances (comma-separated or a list).
         limit: At most this many instances (after shuffling).
@@ -169,13 +200,27 @@ def swe_bench_verified(
         agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
         command_timeout_sec: Wall-clock limit of one agent command.
         max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container
+            (default: the official harness's, 1800 s).
         message_limit: Messages per sample before the agent is stopped.
         cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's container (and the grading container's unless
+            `grading_memory_mb`).
+        grading_network: `online` (Docker's bridge network, as the official harness grades)
+            or `offline` (no network; each score's metadata says `grading_network: offline`, and
+            an instance whose eval script needs the network is unscored as `needs_network`).
+            Default: online.
+        grading_memory_mb: Memory limit of the grading container (default:
+            memory_mb; swebench sets none).
     """
-    args = {k: v for k, v in locals().items()}
-    return _official("verified", "swe_bench_verified", **args)
+    return _official(
+        "verified", "swe_bench_verified", dataset=dataset, revision=revision, split=split,
+        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
+        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
+        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
+        memory_mb=memory_mb, grading_network=grading_network,
+        grading_memory_mb=grading_memory_mb,
+    )  # fmt: skip
 
 
 @task
@@ -190,16 +235,19 @@ def swe_bench_multilingual(
     agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    test_timeout_sec: int | None = None,
     message_limit: int = DEFAULT_MESSAGE_LIMIT,
     cpus: float = 2.0,
     memory_mb: int = 8192,
+    grading_network: Network | None = None,
+    grading_memory_mb: int | None = None,
 ) -> Task:
     """SWE-bench Multilingual (9 languages) on the official per-instance images.
 
     Args:
         revision: Hub commit of SWE-bench/SWE-bench_Multilingual to pin (swebench 5.x rows).
-        dataset: A local .jsonl/.parquet export instead of the hub (or another hub id).
+        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
+            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
         split: Dataset split (default `test`).
         instance_ids: Only these instances (comma-separated or a list).
         limit: At most this many instances (after shuffling).
@@ -208,13 +256,28 @@ def swe_bench_multilingual(
         agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
         command_timeout_sec: Wall-clock limit of one agent command.
         max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container
+            (default: the official harness's, 1800 s).
         message_limit: Messages per sample before the agent is stopped.
         cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's container (and the grading container's unless
+            `grading_memory_mb`).
+        grading_network: `online` (Docker's bridge network, as the official harness grades)
+            or `offline` (no network; each score's metadata says `grading_network: offline`, and
+            an instance whose eval script needs the network is unscored as `needs_network`).
+            Default: online.
+        grading_memory_mb: Memory limit of the grading container (default:
+            memory_mb; swebench sets none).
     """
-    args = {k: v for k, v in locals().items()}
-    return _official("multilingual", "swe_bench_multilingual", **args)
+    return _official(
+        "multilingual", "swe_bench_multilingual", dataset=dataset, revision=revision,
+        split=split,
+        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
+        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
+        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
+        memory_mb=memory_mb, grading_network=grading_network,
+        grading_memory_mb=grading_memory_mb,
+    )  # fmt: skip
 
 
 @task
@@ -230,17 +293,20 @@ def swe_bench_pro(
     agent: AgentName | None = "default",
     command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC,
+    test_timeout_sec: int | None = None,
     message_limit: int = DEFAULT_MESSAGE_LIMIT,
     cpus: float = 2.0,
     memory_mb: int = 8192,
+    grading_network: Network | None = None,
+    grading_memory_mb: int | None = PRO_MEMORY_MB,
 ) -> Task:
     """SWE-bench Pro (public set) on its Docker Hub images, graded by its run scripts.
 
     Args:
         pro_checkout: Path to a clone of scaleapi/SWE-bench_Pro-os (run_scripts/, dockerfiles/).
         revision: Hub commit of ScaleAI/SWE-bench_Pro to pin.
-        dataset: A local .jsonl/.parquet export instead of the hub (or another hub id).
+        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
+            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
         split: Dataset split (default `test`).
         instance_ids: Only these instances (comma-separated or a list).
         limit: At most this many instances (after shuffling).
@@ -249,10 +315,25 @@ def swe_bench_pro(
         agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
         command_timeout_sec: Wall-clock limit of one agent command.
         max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the entry script in the grading container.
+        test_timeout_sec: Wall-clock limit of the eval script in the grading container
+            (default: the official harness's, 3600 s).
         message_limit: Messages per sample before the agent is stopped.
         cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's and the grading container.
+        memory_mb: Memory limit of the agent's container (and the grading container's unless
+            `grading_memory_mb`).
+        grading_network: `online` (Docker's bridge network, as the official harness grades)
+            or `offline` (no network; each score's metadata says `grading_network: offline`, and
+            an instance whose eval script needs the network is unscored as `needs_network`).
+            Default: online (the Pro evaluator's `--block_network` is opt-in).
+        grading_memory_mb: Memory limit of the grading container (default:
+            30720, the Pro evaluator's limit).
     """
-    args = {k: v for k, v in locals().items()}
-    return _official("pro", "swe_bench_pro", **args)
+    return _official(
+        "pro", "swe_bench_pro", dataset=dataset, revision=revision, split=split,
+        pro_checkout=pro_checkout,
+        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
+        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
+        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
+        memory_mb=memory_mb, grading_network=grading_network,
+        grading_memory_mb=grading_memory_mb,
+    )  # fmt: skip

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from longcat_evals.evals.swe.dataset import Loaded, LoadFailure
-from longcat_evals.evals.swe.grading import GradeResult, GradingInfraError, grade
+from longcat_evals.evals.swe.grading import GradeResult, GradingInfraError, grade, official_policy
 from longcat_evals.evals.swe.schema import SweInstance
 
 
@@ -55,11 +55,13 @@ def _check_oracle(result: GradeResult) -> list[str]:
     return [f"gold patch does not resolve ({result.outcome}: {result.reason}){detail}"]
 
 
-async def validate_instance(instance: SweInstance, test_timeout_sec: int = 1800) -> Verdict:
+async def validate_instance(instance: SweInstance, test_timeout_sec: int | None = None) -> Verdict:
+    """Grade gold and empty patch with the official grading of the instance's dataset."""
     verdict = Verdict(instance.instance_id, ok=True)
+    policy = official_policy(instance, test_timeout_sec=test_timeout_sec)
     try:
-        verdict.oracle = await grade(instance, instance.patch, test_timeout_sec=test_timeout_sec)
-        verdict.null = await grade(instance, "", test_timeout_sec=test_timeout_sec)
+        verdict.oracle = await grade(instance, instance.patch, policy=policy)
+        verdict.null = await grade(instance, "", policy=policy)
     except GradingInfraError as e:
         verdict.problems.append(f"infrastructure: {e}")
     else:
@@ -73,7 +75,7 @@ async def validate(
     loaded: Sequence[Loaded],
     *,
     concurrency: int = 2,
-    test_timeout_sec: int = 1800,
+    test_timeout_sec: int | None = None,
     on_done: Callable[[Verdict], None] | None = None,
 ) -> list[Verdict]:
     """Validate every instance (load failures become failed verdicts), CONCURRENCY at a time."""

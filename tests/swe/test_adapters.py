@@ -169,7 +169,7 @@ def test_malformed_rows_give_one_line_errors_and_do_not_stop_loading(tmp_path: P
         message = failures[f"bad__{name}-1"]
         assert f"bad__{name}-1" in message and field in message, message
         assert "\n" not in message
-    assert "mixed.jsonl:6" in failures["line-6"] and "not JSON" in failures["line-6"]
+    assert "mixed.jsonl:6" in failures["mixed.jsonl:6"] and "not JSON" in failures["mixed.jsonl:6"]
     assert "missing" in failures["bad__missing-1"]
     assert "unknown language 'cobol'" in failures["bad__language-1"]
 

@@ -114,7 +114,12 @@ def test_scrub_removes_future_history_from_an_official_style_image(inikit, tmp_p
         " && echo scratch >> README.md && git stash -q \\\n"
         " && git worktree add -q /future-tree future && git repack -a -d -q \\\n"
         " && touch $(ls .git/objects/pack/*.pack | sed 's/pack$/keep/') \\\n"
-        " && git remote add upstream https://example.invalid/inikit.git && git pack-refs --all\n"
+        " && git remote add upstream https://example.invalid/inikit.git && git pack-refs --all \\\n"
+        # Routes outside .git's refs: recorded resolutions, a copy and a bare clone elsewhere.
+        " && mkdir -p .git/rr-cache/abc && echo future > .git/rr-cache/abc/postimage \\\n"
+        " && cp -a /testbed /opt/testbed-copy && git clone -q --bare /repo.bundle /srv/inikit.git\n"
+        "RUN mkdir /unrelated && cd /unrelated && git init -q && git -c user.email=a@b.c \\\n"
+        " -c user.name=a commit -q --allow-empty -m other\n"
     )
     tag = f"longcat-evals/swe-leaktest:{inikit.base_commit[:12]}"
     images.build_image(tag, context, network="none", log=lambda _: None)
@@ -126,6 +131,10 @@ def test_scrub_removes_future_history_from_an_official_style_image(inikit, tmp_p
         result = subprocess.run(scrub, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert_no_route_to_fix(container, inikit.base_commit, fix, blobs)
+        gone = "/future-tree /opt/testbed-copy /srv/inikit.git /repo.bundle .git/rr-cache"
+        assert _sh(container, f"ls -d {gone} 2>/dev/null; true").strip() == ""
+        # A repository of another project is left alone.
+        assert _sh(container, "git -C /unrelated log --format=%s").strip() == "other"
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
