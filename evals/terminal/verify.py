@@ -123,8 +123,8 @@ async def verdict(meta: dict, timeout_multiplier: float) -> tuple[rewards.Verdic
     if code is None:
         limit = meta["verifier_timeout_sec"] * timeout_multiplier
         return rewards.Verdict(rewards.NAN, f"verifier timed out after {limit:g} s"), output
-    if meta["parser"] == "pytest":
-        found = rewards.pytest_report(output, code)
+    if meta["parser"] in rewards.PARSERS:
+        found = rewards.PARSERS[meta["parser"]](output, code)
     else:
         found = rewards.harbor(
             await _read(f"{LOG_DIR}/reward.txt"), await _read(f"{LOG_DIR}/reward.json"), code
