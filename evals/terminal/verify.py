@@ -91,31 +91,41 @@ async def run_tests(meta: dict, timeout_multiplier: float) -> tuple[int | None, 
 def network_verdict(
     found: rewards.Verdict, meta: dict, output: str, failed_bakes: list[str]
 ) -> rewards.Verdict:
-    """Turn a failing score into "needs network" when the network is why it failed.
+    """Turn a failing score into "needs network" when the output shows the network is why.
 
-    Offline: the script has network lines left unbaked (or a bake failed). Online: the script
-    has network lines and its output shows a failed network access (DNS, connect, ...).
+    Evidence is required: the output holds a failed access to an outside host (DNS failure,
+    unreachable network, connect error to a non-local host) and no test run, from a script that
+    reaches the network (or whose baked install failed). A script whose tests ran and failed
+    keeps its score, online or offline. An oracle whose own solution failed to reach the network
+    is reported the same way: its 0 says nothing about the task.
     """
     if found.scored and found.value >= 1.0:
         return found
     reward = f"{found.value:g}" if found.scored else "none"
-    needs = list(meta.get("network_needs") or []) + failed_bakes
-    if meta.get("offline") and needs:
+    rerun = "rerun with -T network=true" if meta.get("offline") else "run where it can reach it"
+    oracle_evidence = meta.get("oracle_network_evidence")
+    if oracle_evidence:
         return rewards.Verdict(
             rewards.NAN,
-            f"needs network: the test script runs `{needs[0]}` but the task ran offline "
-            f"(reward {reward}); rerun with -T network=true",
-            {**found.details, "network_needs": needs},
+            f"needs network: the reference solution's network access failed "
+            f"({oracle_evidence!r}; reward {reward}); {rerun}",
+            {**found.details, "network_evidence": oracle_evidence, "network_phase": "solution"},
         )
+    needs = list(meta.get("script_network_lines") or []) + failed_bakes
+    unbaked = list(meta.get("network_needs") or []) + failed_bakes or needs
     evidence = network.failure_evidence(output)
-    if not meta.get("offline") and meta.get("script_network_lines") and evidence:
-        return rewards.Verdict(
-            rewards.NAN,
-            f"needs network: the test script's network access failed ({evidence!r}; reward "
-            f"{reward}); run where it can reach what it fetches",
-            {**found.details, "network_needs": meta["script_network_lines"]},
-        )
-    return found
+    if not evidence and meta.get("offline"):
+        evidence = network.offline_evidence(output, unbaked)
+    if not needs or not evidence or network.tests_ran(output):
+        return found
+    where = "ran offline" if meta.get("offline") else "could not reach it"
+    return rewards.Verdict(
+        rewards.NAN,
+        f"needs network: the test script runs `{unbaked[0]}` but the task {where} "
+        f"({evidence!r}; reward {reward}); {rerun}",
+        {**found.details, "network_needs": unbaked, "network_evidence": evidence,
+         "network_phase": "verify"},
+    )  # fmt: skip
 
 
 async def verdict(meta: dict, timeout_multiplier: float) -> tuple[rewards.Verdict, str]:
