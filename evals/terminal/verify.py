@@ -5,9 +5,9 @@ except services, file-system changes since the image are checked, and the verdic
 through the exec itself. Detected tampering scores 0 with `metadata["tamper"]`.
 
 Three outcomes are kept apart: an infrastructure failure (the container or an exec broke) raises
-and errors the sample; a run that cannot be scored (no reward file, unparsable report, verifier
-timeout, or a failing script that needed the network offline) scores NaN with the reason; a
-wrong solution scores its reward (0 for the usual binary tasks).
+and errors the sample; a run that cannot be scored (no or unparsable reward file, verifier
+timeout, or a failing script whose output shows it needed the network) scores NaN with the
+reason; a wrong solution scores its reward (0 for the usual binary tasks).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from inspect_ai.util import sandbox
 from longcat_evals.evals.terminal import guard, network, rewards
 from longcat_evals.evals.terminal.network import BAKE_FAILED_FILE
 
-LOG_DIR = "/logs/verifier"
 OUTPUT_TAIL_CHARS = 4000
 READ_LIMIT_BYTES = 2_000_000
 
@@ -179,7 +178,9 @@ def terminal_verifier(timeout_multiplier: float = 1.0) -> Scorer:
             explanation=explanation,
             metadata={
                 **found.details,
-                "outcome": "scored" if found.scored else "unscored",
+                "outcome": "tampered"
+                if found.details.get("tamper")
+                else ("scored" if found.scored else "unscored"),
                 "agent_timed_out": timed_out,
                 "test_output_tail": output[-OUTPUT_TAIL_CHARS:],
             },
