@@ -186,9 +186,11 @@ def _load_tb1(path: Path) -> TerminalTask:
         instruction = base[0].description
     if not instruction or not instruction.strip():
         raise TaskLoadError(tid, "task.yaml: instruction", "missing or empty")
-    if config.parser_name != "pytest":
+    if config.parser_name not in ("pytest", "swebench"):
         raise TaskLoadError(
-            tid, "task.yaml: parser_name", f"{config.parser_name!r} unsupported (known: pytest)"
+            tid,
+            "task.yaml: parser_name",
+            f"{config.parser_name!r} unsupported (known: pytest, swebench)",
         )
     dockerfile, compose = path / "Dockerfile", _compose(path)
     if not dockerfile.is_file() and compose is None:
@@ -217,7 +219,7 @@ def _load_tb1(path: Path) -> TerminalTask:
         solution_script=_tb1_solution(path, tid),
         verifier_env={"TEST_DIR": "/tests"},
         solution_env={"TEST_DIR": "/tests"},
-        parser="pytest",
+        parser=config.parser_name,
     )
 
 

@@ -4,8 +4,10 @@ Harbor and Terminal-Bench 1.x test scripts often install their test tools at ver
 (`apt-get install curl`, `pip install pytest`, `curl .../uv/install.sh | sh`). Our containers
 run offline unless the task allows the internet, so: package installs (apt-get/pip) found in
 the script are run once at image build time (they then succeed offline, being already
-satisfied); anything else that needs the network is reported, and a score below 1 from such a
-script is marked "needs network" instead of being counted as a plain 0.
+satisfied); anything else that needs the network is reported. A score below 1 from a script
+that reaches the network is marked "needs network" only with evidence: its output shows a
+failed access to an outside host and no test run; a script whose tests ran and failed keeps
+its 0.
 """
 
 from __future__ import annotations
@@ -52,13 +54,25 @@ def plan(script: str) -> tuple[list[str], list[str]]:
 
 
 BAKE_FAILED_FILE = "/etc/longcat-evals-bake-failed"
-# What curl, pip, apt, uv, git and npm print when the network is not there.
+# What curl, wget, pip, uv, apt, git, npm, go, cargo and Python's urllib/requests print when a
+# name cannot be resolved or a host cannot be reached.
 _FAILURE = re.compile(
-    r"Could not resolve host|Temporary failure (in name resolution|resolving)"
-    r"|Name or service not known|Network is unreachable|Failed to establish a new connection"
-    r"|Failed to connect to|Could not connect to|getaddrinfo|No route to host"
-    r"|dns error|failed to lookup address",
+    r"Could not resolve host|Couldn't resolve host|unable to resolve host"
+    r"|Temporary failure (in name resolution|resolving)|Name or service not known"
+    r"|Network is unreachable|No route to host|Failed to establish a new connection"
+    r"|NameResolutionError|getaddrinfo (EAI_AGAIN|ENOTFOUND)|\bEAI_AGAIN\b"
+    r"|dns error|failed to lookup address|dial tcp: lookup \S+.*no such host"
+    r"|(Failed to|Could not) connect to (?P<host>[^\s:]+)",
     re.IGNORECASE,
+)
+# Connecting to these is the task's own business (a service the agent should have started),
+# never evidence that the run needed the outside world.
+_LOCAL_HOST = re.compile(r"^(localhost|127\.[\d.]+|0\.0\.0\.0|::1|\[::1\])$", re.IGNORECASE)
+# A test framework ran (then its failures are the verdict, whatever the network did).
+_TESTS_RAN = re.compile(
+    r"^=+ test session starts =+$|^=+ .*\b(passed|failed|errors?|no tests ran)\b.* in [\d.]+s"
+    r"|^Ran \d+ tests? in ",
+    re.MULTILINE,
 )
 
 
@@ -81,8 +95,42 @@ def bake_steps(baked: list[str]) -> list[str]:
 
 
 def failure_evidence(output: str) -> str | None:
-    """The first line of OUTPUT showing a failed network access, if any."""
+    """The first line of OUTPUT showing a failed access to an outside host, if any."""
     for line in output.splitlines():
-        if _FAILURE.search(line):
-            return line.strip()[:200]
+        for match in _FAILURE.finditer(line):
+            host = match.group("host")
+            if host is None or not _LOCAL_HOST.match(host.strip("'\"`")):
+                return line.strip()[:200]
     return None
+
+
+# pip without retries says only this when no index is reachable (offline: no other cause).
+_NO_INDEX = re.compile(
+    r"Could not find a version that satisfies the requirement .*\(from versions: none\)"
+)
+
+
+def offline_evidence(output: str, lines: list[str]) -> str | None:
+    """Offline only: an OUTPUT line saying a network step of LINES could not even start.
+
+    A script whose network step needs a tool the image lacks (`curl … | sh` without curl) could
+    not have fetched it either; pip with no index reachable lists no versions at all.
+    """
+    for out in output.splitlines():
+        if _NO_INDEX.search(out):
+            return out.strip()[:200]
+    tools = set()
+    for line in lines:  # the command word of each network line (after sudo and VAR=value)
+        words = [w for w in line.split() if w != "sudo" and "=" not in w]
+        if words:
+            tools.add(words[0].rsplit("/", 1)[-1])
+    for out in output.splitlines():
+        for tool in tools:
+            if re.search(rf"(^|[\s:]){re.escape(tool)}: (command )?not found", out):
+                return out.strip()[:200]
+    return None
+
+
+def tests_ran(output: str) -> bool:
+    """Whether OUTPUT shows a test run (pytest session or unittest summary)."""
+    return bool(_TESTS_RAN.search(output))

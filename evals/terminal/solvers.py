@@ -7,6 +7,7 @@ from pathlib import Path
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import LimitExceededError, sandbox, time_limit
 
+from longcat_evals.evals.terminal.network import failure_evidence
 from longcat_evals.evals.terminal.transfer import copy_in
 
 SOLUTION_DIR = "/solution"
@@ -50,6 +51,9 @@ def terminal_oracle(timeout_multiplier: float = 1.0) -> Solver:
             return state
         meta["oracle_exit_code"] = result.returncode
         meta["oracle_output_tail"] = (result.stdout + result.stderr)[-2000:]
+        # A solution that downloads what it needs fails offline; the verifier then reports
+        # "needs network" for that run instead of a 0 that would fault the task.
+        meta["oracle_network_evidence"] = failure_evidence(result.stdout + result.stderr)
         return state
 
     return solve

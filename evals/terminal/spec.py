@@ -124,6 +124,6 @@ class TerminalTask:
     """Harbor: solve.sh under solution_dir; 1.x: the shell text (solution.sh or solution.yaml)."""
     verifier_env: dict[str, str] = field(default_factory=dict)
     solution_env: dict[str, str] = field(default_factory=dict)
-    parser: Literal["reward_file", "pytest"] = "reward_file"
+    parser: Literal["reward_file", "pytest", "swebench"] = "reward_file"
     problems: list[str] = field(default_factory=list)
     """Non-fatal oddities the loader noticed (printed, kept in metadata)."""

@@ -89,7 +89,8 @@ def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
     assert "returned a non-zero code: 3" in broken.error.message
     json_reward = samples["json-reward"].scores
     score = next(iter(json_reward.values()))
-    assert score.value == 0.75  # mean of named rewards; the reward.txt planted by solve.sh is gone
+    # Harbor/inspect-harbor: the `reward` key, else the first key; the planted reward.txt is gone.
+    assert score.value == 1.0 and "first of 2 keys" in score.explanation
     assert score.metadata["reward_source"] == "reward.json"
     assert score.metadata["rewards"] == {"correctness": 1.0, "style": 0.5}
     prebuilt = samples["prebuilt-image"]  # Harbor docker_image only: mapped, not built
@@ -97,7 +98,7 @@ def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
     assert prebuilt.metadata["image_substitutions"][0]["from"] == "ubuntu:24.04"
     row = headline(log)
     assert (row.samples, row.errors, row.unscored) == (7, 1, 1)
-    assert round(row.score, 1) == round(100 * 4.75 / 7, 1)
+    assert round(row.score, 1) == round(100 * 5 / 7, 1)
 
 
 def test_fixture_null_and_load_error_sample(docker_engine, tmp_path):
@@ -151,7 +152,7 @@ def test_user_image_map_comes_first(docker_engine, tmp_path):
     [substitution] = samples["json-reward"].metadata["image_substitutions"]
     assert substitution["from"] == "debian:bookworm-slim" and substitution["map"] == str(user_map)
     assert substitution["to"].startswith("longcat-evals/c:")
-    assert _value(samples["json-reward"]) == 0.75
+    assert _value(samples["json-reward"]) == 1.0
     user_map.write_text("version: 1\nentries:\n  - match: 'debian:*'\n")
     with pytest.raises(ValueError, match=r"my-map.yaml: entries.0.use: Field required"):
         terminal_bench(path=str(FIXTURES), image_map=str(user_map))

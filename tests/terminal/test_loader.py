@@ -148,7 +148,7 @@ def test_malformed_harbor(tmp_path, name, break_it, where):
         ),
         (
             "bad-parser",
-            lambda d: (d / "task.yaml").write_text("instruction: x\nparser_name: swebench\n"),
+            lambda d: (d / "task.yaml").write_text("instruction: x\nparser_name: swelancer\n"),
             "task.yaml: parser_name",
         ),
         ("no-run-tests", lambda d: (d / "run-tests.sh").unlink(), "run-tests.sh: missing"),
