@@ -159,7 +159,7 @@ def _official(
     """The one body of the official tasks; OPTIONS are `_task`'s keyword arguments."""
     from longcat_evals.evals.swe.dataset import load_official
 
-    task_options(name, **{k: v for k, v in kwargs.items() if k in SHARED_OPTION_NAMES})
+    task_options(name, **{k: v for k, v in options.items() if k in SHARED_OPTION_NAMES})
     engine.ensure_engine()
     loaded = load_official(
         kind, dataset=dataset, revision=revision, split=split, pro_checkout=pro_checkout
