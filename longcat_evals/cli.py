@@ -137,7 +137,9 @@ def doctor() -> None:
     sys.exit(0 if healthy else 1)
 
 
-def _run_suite(name: str, log_dir: str, model, base_url, retry_attempts, markdown) -> None:
+def _run_suite(
+    name: str, log_dir: str, model, base_url, retry_attempts, markdown, report_files=False
+) -> None:
     from longcat_evals.errors import UserFacingError
     from longcat_evals.results.runner import run_suite
     from longcat_evals.results.suites import SUITES
@@ -160,9 +162,46 @@ def _run_suite(name: str, log_dir: str, model, base_url, retry_attempts, markdow
     for line in result.skipped:
         _log(f"not run: {line}")
     _log(f"Logs in {log_dir} (a re-run resumes unfinished tasks and skips finished ones)")
+    if report_files:
+        _report_files(result.rows, Path(log_dir))
     if not result.complete:
         _log("Some tasks did not finish after retries: see the status column.")
         sys.exit(1)
+
+
+def _report_files(rows, log_dir: Path) -> None:
+    """Plots of the suite's long-context logs and its leaderboard, written into LOG_DIR."""
+    from longcat_evals.evals.long_context.errors import LongContextError
+    from longcat_evals.results import leaderboard as board
+    from longcat_evals.results.claims import DEFAULT_CLAIMS, load_claims
+    from longcat_evals.results.logs import ResultsError
+    from longcat_evals.results.long_context_plot import plot_log
+    from longcat_evals.results.runs import load_run
+
+    for row in rows:
+        if row.agent != "default" or row.task.split("/")[-1] not in ("niah", "ruler"):
+            continue
+        try:
+            files = plot_log(Path(row.log))["files"]
+        except (LongContextError, ResultsError) as e:
+            _log(f"no plot for {row.log}: {e}")
+            continue
+        for kind, path in files.items():
+            if kind != "summary":
+                _log(f"{row.task} {row.model} {kind}: {path}")
+    try:
+        claims = load_claims(DEFAULT_CLAIMS)
+        entries = board.build([load_run(Path(row.log)) for row in rows], claims)
+    except ResultsError as e:
+        _log(f"no leaderboard: {e}")
+        return
+    for suffix, text in (
+        ("md", board.markdown(entries, claims)),
+        ("html", board.to_html(entries, claims)),
+    ):
+        path = log_dir / f"leaderboard.{suffix}"
+        board.write(path, text)
+        _log(f"leaderboard: {path}")
 
 
 @main.command()
@@ -171,7 +210,7 @@ def _run_suite(name: str, log_dir: str, model, base_url, retry_attempts, markdow
 @click.option("--markdown", is_flag=True, help="Also print the table as Markdown.")
 def demo(suite: str, log_dir: str, markdown: bool) -> None:
     """Run a suite (default: the smoke suite) and print its result table (0-100)."""
-    _run_suite(suite, log_dir, None, None, 2, markdown)
+    _run_suite(suite, log_dir, None, None, 2, markdown, report_files=True)
 
 
 @main.command(name="suite")

