@@ -155,3 +155,15 @@ def test_cli_refuses_a_tampered_bundle_in_one_line(tmp_path, sources):
     assert "checksum mismatch" in done.output and "Traceback" not in done.output
     assert len(done.output.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
+
+
+def test_images_of_tasks_are_what_their_samples_run_in(tmp_path):
+    from longcat_evals.sandboxes.bundle import images_of_tasks
+
+    data = tmp_path / "samples.tsv"
+    data.write_text("a\tx\nb\ty\n")
+    task = f"{Path(__file__).parent / 'bundle_tasks.py'}@bundled"
+    found = images_of_tasks(
+        [(task, {"image": "longcat-evals/test-bundle:abc", "data_file": str(data)})]
+    )
+    assert found == ["longcat-evals/test-bundle:abc"]  # two samples, one image, listed once
