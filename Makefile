@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local,k8s]'
 	# setuptools leaves longcat_evals.egg-info in the checkout; any Python started here would
 	# find it before the editable install's metadata and Inspect would then register our tasks
 	# without their `longcat_evals/` prefix. The installed metadata is all that is needed.
