@@ -5,10 +5,10 @@ cgroup (CPU time used; peak memory, page cache included, as the memory limit cou
 every 1 s, the size of its writable overlay layer (`du` of its UpperDir: the engine must be
 local and readable, as the project's private engine is). Only this run's containers are
 counted: the compose projects whose compose file lies under this run's own LONGCAT_STATE_DIR,
-plus SWE grading containers (`longcat-swe-grade-*`,
-started with `docker run`) of this run's images created after it began (on a shared engine
-another session grading the same image at the same time would be counted too; the output says
-how many were matched). Images are reused by tag, so a private state dir builds nothing new.
+plus SWE grading containers (`longcat-swe-grade-*`, started with `docker run`) of an image this
+run's sandboxes use (on a shared engine another session grading the same image at the same
+time is counted too: every matched container is listed). Images are reused by tag, so a
+private state dir builds nothing new.
 
     .venv/bin/python bench/sandbox_resources.py longcat_evals/terminal_bench \
         -T agent=oracle -T tasks=csv-report,c-wordfreq --json out.json

@@ -225,3 +225,21 @@ def test_package_converter_agrees_with_ours_where_both_say_the_same(shape, tmp_p
         assert other["securityContext"]["allowPrivilegeEscalation"] is False
     # What only we carry: egress for network-on specs (the package leaves the chart's deny-all).
     assert "allowEntities" not in theirs
+
+
+def test_the_package_reads_our_file_as_values_and_a_sample_carries_it(tmp_path, monkeypatch):
+    from inspect_ai.dataset import Sample
+    from k8s_sandbox._helm import StaticValuesSource
+    from k8s_sandbox._sandbox_environment import (
+        _create_values_source,
+        _validate_and_resolve_k8s_sandbox_config,
+    )
+
+    monkeypatch.setenv("LONGCAT_STATE_DIR", str(tmp_path))
+    spec = k8s_sandbox(_terminal_multi(tmp_path))
+    resolved = _validate_and_resolve_k8s_sandbox_config(spec.config)
+    # Static values, not re-converted as compose (which would refuse pids_limit, see below).
+    assert isinstance(_create_values_source(resolved), StaticValuesSource)
+    sample = Sample(input="x", sandbox=spec)
+    dumped = sample.model_dump(mode="json")["sandbox"]
+    assert dumped["type"] == "k8s" and dumped["config"]["values"] == str(spec.config.values)
