@@ -116,6 +116,8 @@ def load_compose(source: Any) -> dict[str, Any]:
     """The compose document behind SOURCE: a dict, a file path, an Inspect ComposeConfig or a
     `SandboxEnvironmentSpec("docker", ...)` whose config is either."""
     config = getattr(source, "config", source) if hasattr(source, "type") else source
+    if isinstance(config, tuple) and len(config) == 2:  # ("docker", "compose.yaml")
+        config = config[1]
     if isinstance(config, dict):
         return config
     if isinstance(config, str | Path):

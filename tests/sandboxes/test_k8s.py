@@ -243,3 +243,20 @@ def test_the_package_reads_our_file_as_values_and_a_sample_carries_it(tmp_path, 
     sample = Sample(input="x", sandbox=spec)
     dumped = sample.model_dump(mode="json")["sandbox"]
     assert dumped["type"] == "k8s" and dumped["config"]["values"] == str(spec.config.values)
+
+
+def test_every_form_of_the_same_spec_gives_the_same_values(tmp_path):
+    from inspect_ai.util import ComposeConfig
+
+    spec = _terminal_multi(tmp_path)
+    expected = helm_values(spec).values
+    document = load_compose(spec)
+    # A dict, the file, a (type, file) tuple, and Inspect's inline ComposeConfig (the form the
+    # sandbox-API rework may switch the families to) all describe one sandbox.
+    for form in (
+        document,
+        spec.config,
+        ("docker", spec.config),
+        ComposeConfig.model_validate(document),
+    ):
+        assert helm_values(form).values == expected
