@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -37,6 +38,9 @@ MANIFEST = "manifest.json"
 BLOBS = "blobs"
 Kind = Literal["image", "data", "wheels"]
 _CHUNK = 1 << 20
+# An image reference as docker prints it; anything else (a leading '-' would read as a flag of
+# `docker tag`) is refused.
+_IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
 
 
 class BundleError(SandboxSetupError):
@@ -188,6 +192,8 @@ def verify(bundle: Path, expect_digest: str | None = None) -> list[Entry]:
             raise BundleError(f"{where}: unknown kind {entry.kind!r}")
         if entry.kind != "image":
             _safe_name(entry.name, where)
+        elif not isinstance(entry.name, str) or not _IMAGE_REF.match(entry.name):
+            raise BundleError(f"{where}: image name {entry.name!r} is not an image reference")
         if len(entry.sha256) != 64 or any(c not in "0123456789abcdef" for c in entry.sha256):
             raise BundleError(f"{where}: sha256 {entry.sha256!r} is not a hex digest")
         entries.append(entry)

@@ -124,6 +124,7 @@ def test_a_name_leaving_the_target_is_refused(tmp_path, sources, name):
         (lambda m: m["entries"][0].update(sha256="zz"), "not a hex digest"),
         (lambda m: m["entries"][0].update(kind="script"), "unknown kind"),
         (lambda m: m["entries"][0].pop("size"), "malformed"),
+        (lambda m: m["entries"][0].update(kind="image", name="--help"), "not an image reference"),
     ],
 )
 def test_a_malformed_manifest_is_refused_in_one_line(tmp_path, sources, edit, message):
