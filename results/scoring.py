@@ -228,6 +228,8 @@ class Headline:
     pass_at_k: dict[int, float] = field(default_factory=dict)
     """pass@k x 100 for binary scores with several epochs (k = 1 .. epochs)."""
     clusters: int | None = None
+    flags: tuple[str, ...] = ()
+    """What a reader must know about how samples were scored (graded offline, tampering)."""
     log: str = ""
     rule_version: int = SCORING_RULE_VERSION
 
@@ -299,6 +301,25 @@ def _pass_at_k(found: list[Attempt], epochs: int) -> dict[int, float]:
     }
 
 
+# Score-metadata facts that change what a number means, and how a table names them.
+FLAG_RULES = (
+    ("graded offline", lambda meta: meta.get("grading_network") == "offline"),
+    ("tampering detected", lambda meta: bool(meta.get("tamper"))),
+)
+
+
+def score_flags(log: EvalLog) -> tuple[str, ...]:
+    """FLAG_RULES that hold for some sample's headline score, with how many samples each."""
+    scorer = headline_scorer(log)
+    counts = dict.fromkeys((name for name, _ in FLAG_RULES), 0)
+    for sample in log.samples or []:
+        score = (sample.scores or {}).get(scorer) if scorer else None
+        meta = (score.metadata if score is not None else None) or {}
+        for name, holds in FLAG_RULES:
+            counts[name] += bool(holds(meta))
+    return tuple(f"{name} ({n})" for name, n in counts.items() if n)
+
+
 def headline(log: EvalLog | str | Path) -> Headline:
     """Apply the scoring rule to an Inspect log (object or path)."""
     if not isinstance(log, EvalLog):
@@ -331,5 +352,6 @@ def headline(log: EvalLog | str | Path) -> Headline:
         inspect=_inspect_figure(log, found),
         pass_at_k=_pass_at_k(found, epochs),
         clusters=len(set(clusters)) if has_clusters else None,
+        flags=score_flags(log),
         log=log.location or "",
     )

@@ -25,8 +25,9 @@ COLUMNS = (
     "pass@k",
     "Inspect",
     "Inspect vs ours",
+    "flags",
 )
-TEXT_COLUMNS = ("task", "agent", "model", "CI method", "status", "Inspect vs ours")
+TEXT_COLUMNS = ("task", "agent", "model", "CI method", "status", "Inspect vs ours", "flags")
 
 
 def inspect_cell(row: Headline) -> str:
@@ -55,6 +56,7 @@ def _cells(row: Headline) -> list[str]:
         pass_k,
         inspect_cell(row),
         row.inspect.note,
+        ", ".join(row.flags) or "-",
     ]
 
 

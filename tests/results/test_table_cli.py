@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import run_tiny
+
 CLI = str(Path(sys.executable).parent / "longcat-evals")
 
 
@@ -59,3 +61,16 @@ def test_an_empty_dir_or_a_missing_path_is_refused(tmp_path):
         assert len(result.stderr.strip().splitlines()) == 1
         assert result.stderr.startswith("error: ")
         assert "Traceback" not in result.stderr
+
+
+def test_offline_grading_and_tampering_are_flagged_in_the_table(tmp_path):
+    """A sample graded offline (SWE) or caught tampering (terminal) is named in the row."""
+    log = run_tiny(tmp_path, values="1,0,1", offline="s1,s3", tampered="s2")
+    result = _cli("table", log, "--markdown")
+    assert result.returncode == 0, result.stderr
+    [row] = [line for line in result.stdout.splitlines() if line.startswith("| tiny ")]
+    assert row.rstrip().endswith("| graded offline (2), tampering detected (1) |")
+    [data] = json.loads(_cli("table", log, "--json").stdout)
+    assert data["flags"] == ["graded offline (2)", "tampering detected (1)"]
+    plain = run_tiny(tmp_path / "plain", values="1")
+    assert _cli("table", plain, "--markdown").stdout.count("| - |") >= 1

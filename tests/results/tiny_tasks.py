@@ -40,10 +40,18 @@ def act(fail: str = "", stop_at: str = "", marker: str = ""):
 
 
 @scorer(metrics=[mean(), stderr()])
-def listed_values():
+def listed_values(offline: str = "", tampered: str = ""):
+    """OFFLINE / TAMPERED: sample ids whose score metadata says so, as the families write it."""
+
     async def score(state: TaskState, target: Target) -> Score:
         epochs = state.metadata["values"]
-        return Score(value=_value(epochs[(state.epoch - 1) % len(epochs)]))
+        meta = {}
+        if state.sample_id in offline.split(","):
+            meta["grading_network"] = "offline"  # as evals/swe/scorer.py records it
+        if state.sample_id in tampered.split(","):
+            meta["tamper"] = ["a leftover process rewrote the reward"]  # as evals/terminal
+        value = _value(epochs[(state.epoch - 1) % len(epochs)])
+        return Score(value=value, metadata=meta or None)
 
     return score
 
@@ -58,6 +66,8 @@ def tiny(
     version: int = 1,
     prefix: str = "s",
     limit: int | None = None,
+    offline: str = "",
+    tampered: str = "",
 ) -> Task:
     # `inspect eval -T values=1,0` arrives as a list (Inspect splits commas), in-process as text.
     per_sample = [str(v) for v in values] if isinstance(values, list) else str(values).split(",")
@@ -76,7 +86,7 @@ def tiny(
     return Task(
         dataset=samples[:limit] if limit else samples,
         solver=act(str(fail or ""), str(stop_at or ""), str(marker or "")),
-        scorer=listed_values(),
+        scorer=listed_values(str(offline or ""), str(tampered or "")),
         fail_on_error=False,
         version=version,
     )
