@@ -112,5 +112,9 @@ def test_every_suite_entry_names_a_registered_task_and_its_real_options():
             task = registry_lookup("task", entry.task)
             assert task is not None, f"{name}: {entry.task} is not a registered task"
             params = set(registry_info(task).metadata["params"])
-            unknown = set(entry.args) | set(entry.args_from_env)
+            if "options" in params:  # long-context tasks: the shared options, typed once
+                from longcat_evals.evals.long_context.config import LongContextOptions
+
+                params |= set(LongContextOptions.model_fields)
+            unknown = set(entry.args) | set(entry.args_from_env) | set(entry.args_from_callable)
             assert unknown <= params, f"{name}: {entry.task} has no option {unknown - params}"
