@@ -549,7 +549,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "{fx}/swe/empty.jsonl",
         docker=True,
-        owner=SWE,
     ),
     Case(
         "swe-local-instance-unknown",
@@ -578,7 +577,6 @@ CASES: list[Case] = [
         CLI_RC,
         "{fx}/swe/empty.jsonl",
         docker=True,
-        owner=SWE,
     ),
     # Model arguments
     Case(
@@ -613,7 +611,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "foo",
         env={"LONGCAT_API_KEY": "sk-test"},
-        owner=ENDPOINT_OWNER,
     ),
     Case(
         "endpoint-thinking-word",
@@ -641,14 +638,12 @@ CASES: list[Case] = [
         LOCAL + "{fx}/ckpt-corrupt",
         INSPECT_RC,
         "{fx}/ckpt-corrupt",
-        owner=REFERENCE,
     ),
     Case(
         "local-checkpoint-bad-config",
         LOCAL + "{fx}/ckpt-bad-config",
         INSPECT_RC,
         "config.json",
-        owner=REFERENCE,
     ),
     Case(
         "probe-lsa-checkpoint-missing",
@@ -661,7 +656,6 @@ CASES: list[Case] = [
         "longcat-evals probe-lsa --model {fx}/ckpt-corrupt",
         CLI_RC,
         "{fx}/ckpt-corrupt",
-        owner=REFERENCE,
     ),
     Case(
         "probe-lsa-lengths-word",
@@ -695,7 +689,6 @@ CASES: list[Case] = [
         "longcat-evals table {fx}/logs-empty",
         CLI_RC,
         "{fx}/logs-empty",
-        owner=RESULTS,
     ),
     Case(
         "table-missing-path",
