@@ -626,6 +626,8 @@ def validate_terminal(path: str | None, image_map_file: str | None) -> None:
         rows = check(Path(path) if path else BUILTIN_SUITE, maps)
     except (ValueError, OSError) as e:
         _fail(str(e))
+    if not rows:
+        _fail(f"No Terminal-Bench task directories (task.toml or task.yaml) under {path}")
     table = Table(title="Terminal-Bench tasks: network needs per phase (static check)")
     for column in ("task", "environment", *PHASES, "offline here"):
         table.add_column(column, overflow="fold")

@@ -427,7 +427,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "build_workers",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "swe-local-cpus-negative",
@@ -474,7 +473,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "{fx}/no-such-dir",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "terminal-path-file",
@@ -482,7 +480,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "{fx}/a-file",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "terminal-path-empty-dir",
@@ -490,7 +487,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "{fx}/empty-dir",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "terminal-task-unknown",
@@ -498,7 +494,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "Unknown terminal task 'no-such-task'",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "terminal-image-map-missing",
@@ -506,7 +501,6 @@ CASES: list[Case] = [
         INSPECT_RC,
         "image map {fx}/no-map.yaml",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "terminal-image-map-list",
@@ -514,14 +508,12 @@ CASES: list[Case] = [
         INSPECT_RC,
         "image map {fx}/image-map-list.yaml",
         docker=True,
-        owner=TERMINAL,
     ),
     Case(
         "validate-terminal-empty-dir",
         "longcat-evals validate terminal {fx}/empty-dir",
         CLI_RC,
         "{fx}/empty-dir",
-        owner=TERMINAL,
     ),
     Case(
         "validate-terminal-file",

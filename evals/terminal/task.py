@@ -12,6 +12,7 @@ from inspect_ai.dataset import Dataset, Sample
 from inspect_ai.solver import chain
 
 import longcat_evals.tasks
+from longcat_evals.errors import UserFacingError
 from longcat_evals.evals.agents import resolve_agent
 from longcat_evals.evals.options import AgentName, choice, task_options
 from longcat_evals.evals.terminal import environment
@@ -239,9 +240,13 @@ def build_dataset(
     network: bool | None,
     memory_mb: int | None,
     build_workers: int,
+    selection: tuple[list, list] | None = None,
 ) -> TerminalDataset:
-    """The selected tasks as a lazily prepared dataset (load errors become errored samples)."""
-    loaded, errors = load_all(path, tasks, category, difficulty)
+    """The selected tasks as a lazily prepared dataset (load errors become errored samples).
+
+    SELECTION: `load_all`'s result when the caller has already read the tasks.
+    """
+    loaded, errors = selection or load_all(path, tasks, category, difficulty)
     if category or difficulty:
         for error in errors:  # unreadable fields cannot match a filter: left out, but said
             _log(f"WARNING: {error} (left out: its category/difficulty cannot be read)")
@@ -256,6 +261,10 @@ def build_dataset(
         return _broken(item)
 
     return TerminalDataset([*loaded, *errors], prepare, build_workers)
+
+
+class TerminalInputError(UserFacingError):
+    """Bad `terminal_bench` input (path, task selection, image map, options)."""
 
 
 def build_samples(*args, **kwargs) -> list[Sample]:
@@ -306,14 +315,35 @@ def terminal_bench(
                  timeout_multiplier=timeout_multiplier, command_timeout_sec=command_timeout_sec,
                  max_output_chars=max_output_chars, message_limit=message_limit)  # fmt: skip
     choice("terminal_bench", "base_images", base_images, ("auto", "map", "original"))
-    engine.ensure_engine()
-    maps = [(imap.load_map(Path(image_map)), image_map)] if image_map else []
-    maps.append((imap.load_map(imap.BUILTIN_MAP), "built-in"))
-    resolver = imap.Resolver(maps, base_images)
+    if isinstance(build_workers, bool) or not isinstance(build_workers, int) or build_workers < 1:
+        raise TerminalInputError(
+            f"terminal_bench: bad option -T build_workers={build_workers!r}: a whole number >= 1"
+        )
+    if path is not None and not str(path).strip():
+        raise TerminalInputError(
+            "terminal_bench: -T path= is empty; give a task directory or a suite of them "
+            "(leave the option out for the built-in suite)"
+        )
     root = Path(path).expanduser() if path else BUILTIN_SUITE
+    try:
+        # Task selection and the image maps are read before any engine or image work, so a
+        # typo costs nothing; the loaders' ValueErrors are bad input, said in one line.
+        maps = [(imap.load_map(Path(image_map)), image_map)] if image_map else []
+        maps.append((imap.load_map(imap.BUILTIN_MAP), "built-in"))
+        resolver = imap.Resolver(maps, base_images)
+        selection = load_all(root, tasks, category, difficulty)
+    except (ValueError, OSError) as e:
+        raise TerminalInputError(f"terminal_bench: {str(e).splitlines()[0]}") from e
+    if not any(selection):
+        raise TerminalInputError(
+            f"terminal_bench: no Terminal-Bench task directories (task.toml or task.yaml) "
+            f"found under {root}"
+        )
+    engine.ensure_engine()
     dataset = build_dataset(
-        root, tasks, category, difficulty, resolver, network, memory_mb, build_workers
-    )
+        root, tasks, category, difficulty, resolver, network, memory_mb, build_workers,
+        selection=selection,
+    )  # fmt: skip
     solver = resolve_agent(
         agent,
         oracle=terminal_oracle(timeout_multiplier),
