@@ -11,7 +11,7 @@ import yaml
 from inspect_ai import eval as inspect_eval
 
 from longcat_evals.evals.terminal.loader import load_all
-from longcat_evals.evals.terminal.task import BUILTIN_SUITE, terminal_bench
+from longcat_evals.evals.terminal.task import BUILTIN_SUITE, TerminalInputError, terminal_bench
 from longcat_evals.results.scoring import headline
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -154,5 +154,5 @@ def test_user_image_map_comes_first(docker_engine, tmp_path):
     assert substitution["to"].startswith("longcat-evals/c:")
     assert _value(samples["json-reward"]) == 1.0
     user_map.write_text("version: 1\nentries:\n  - match: 'debian:*'\n")
-    with pytest.raises(ValueError, match=r"my-map.yaml: entries.0.use: Field required"):
+    with pytest.raises(TerminalInputError, match=r"my-map.yaml: entries.0.use: Field required"):
         terminal_bench(path=str(FIXTURES), image_map=str(user_map))
