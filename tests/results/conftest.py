@@ -41,12 +41,13 @@ def interrupted(
          "--display", "none"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
+    # Generous: on a loaded 2-core machine `inspect eval` alone can take a minute to start.
+    deadline = time.monotonic() + 600
     while not marker.exists():
         assert process.poll() is None and time.monotonic() < deadline, "run never reached stop"
         time.sleep(0.2)
     process.send_signal(sig)
-    process.wait(timeout=120)
+    process.wait(timeout=300)
     [log] = list(log_dir.glob("*.eval"))
     return log
 
