@@ -32,6 +32,7 @@ from typing import Any, Literal
 import yaml
 
 from longcat_evals.sandboxes.errors import SandboxSetupError
+from longcat_evals.sandboxes.network import EGRESS_NETWORK
 from longcat_evals.sandboxes.state import state_dir
 
 WORLD = "world"
@@ -43,7 +44,7 @@ Runtime = Literal["gvisor", "runc", "CLUSTER_DEFAULT"]
 _SERVICE_KEYS = {
     "image", "entrypoint", "command", "working_dir", "environment", "cpus", "mem_limit",
     "memswap_limit", "pids_limit", "privileged", "security_opt", "network_mode", "networks",
-    "init", "x-local", "build",
+    "init", "x-local", "build", "cap_add", "cap_drop", "cgroup_parent", "labels", "storage_opt",
 }  # fmt: skip
 _NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 _MEMORY = re.compile(r"^(\d+)([bkmg])b?$", re.IGNORECASE)
@@ -171,8 +172,11 @@ def helm_values(
             converted["runtimeClassName"] = runtime
         values["services"][name] = converted
         wants_world |= world
-    if networks:
-        values["networks"] = {_network_name(n): {} for n in networks}
+    # The Docker sandbox's shared egress network (sandboxes/network.py) is how a container
+    # reaches the outside there; on a cluster that is `allowEntities: [world]` instead.
+    pod_networks = [n for n in networks if n != EGRESS_NETWORK]
+    if pod_networks:
+        values["networks"] = {_network_name(n): {} for n in pod_networks}
     if wants_world:
         # The chart denies all egress by default; compose's default bridge reaches everywhere.
         values["allowEntities"] = [WORLD]
@@ -225,7 +229,25 @@ def _service(name, spec, networks, registry, ephemeral_storage, notes) -> tuple[
             security["allowPrivilegeEscalation"] = False
         elif key != "no-new-privileges":
             raise K8sValuesError(f"{where}: security_opt {option!r} has no translation")
+    capabilities = {
+        key: [str(cap).upper().removeprefix("CAP_") for cap in spec[option]]
+        for option, key in (("cap_drop", "drop"), ("cap_add", "add"))
+        if spec.get(option)
+    }
+    if capabilities:  # the same set Docker gets (sandboxes/compose.py RUNTIME_CAPABILITIES)
+        security["capabilities"] = capabilities
     out["securityContext"] = security
+    if spec.get("cgroup_parent"):
+        notes.append(
+            "cgroup_parent: the shared pids ceiling is the kubelet's podPidsLimit on a cluster"
+        )
+    if spec.get("labels"):
+        notes.append("labels: Docker cleanup labels; Helm labels each release's objects itself")
+    if spec.get("storage_opt") and not ephemeral_storage:
+        notes.append(
+            "storage_opt: the per-sample disk limit is ephemeral_storage= on a cluster "
+            "(not set: the node's eviction thresholds apply)"
+        )
     world = False
     if spec.get("network_mode") == "none":
         if spec.get("networks"):
@@ -235,7 +257,8 @@ def _service(name, spec, networks, registry, ephemeral_storage, notes) -> tuple[
         raise K8sValuesError(f"{where}: network_mode {spec['network_mode']!r} has no translation")
     elif spec.get("networks"):
         attached = spec["networks"]
-        names = list(attached) if isinstance(attached, dict) else list(attached)
+        names = [n for n in attached if n != EGRESS_NETWORK]
+        egress = len(names) < len(list(attached))
         out["networks"] = [_network_name(n) for n in names]
         aliases = {
             alias
@@ -246,7 +269,9 @@ def _service(name, spec, networks, registry, ephemeral_storage, notes) -> tuple[
         }
         if aliases:
             out["additionalDnsRecords"] = sorted(aliases)
-        world = any(not (networks.get(n) or {}).get("internal", False) for n in names)
+        world = egress or any(not (networks.get(n) or {}).get("internal", False) for n in names)
+        if not names:
+            out.pop("networks")
     else:
         world = True  # compose's default network reaches the internet
     if spec.get("pids_limit") is not None:

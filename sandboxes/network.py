@@ -116,7 +116,11 @@ def harden(config: dict) -> dict:
             attached = {network: {} for network in attached}
         attached = dict(attached)
         uses_default |= "default" in attached
-        if name == "default":
+        # The agent's container gets the outside only when the spec gave it some: no networks
+        # named (a network-on single service) or one that is not `internal`. An offline task
+        # whose services share an internal network stays offline.
+        declared_internal = [bool((networks.get(n) or {}).get("internal")) for n in attached]
+        if name == "default" and not (declared_internal and all(declared_internal)):
             attached[EGRESS_NETWORK] = {}
         spec["networks"] = attached
     if uses_default:

@@ -19,7 +19,11 @@ from k8s_sandbox.compose._converter import ComposeConverterError  # noqa: E402
 
 from longcat_evals.evals.terminal.environment import Environment, sandbox_spec  # noqa: E402
 from longcat_evals.evals.terminal.spec import TerminalTask  # noqa: E402
-from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox  # noqa: E402
+from longcat_evals.sandboxes.compose import (  # noqa: E402
+    RUNTIME_CAPABILITIES,
+    SandboxLimits,
+    docker_sandbox,
+)
 from longcat_evals.sandboxes.k8s import (  # noqa: E402
     K8sValuesError,
     helm_values,
@@ -28,6 +32,7 @@ from longcat_evals.sandboxes.k8s import (  # noqa: E402
     merged,
     validate,
 )
+from longcat_evals.sandboxes.network import EGRESS_NETWORK  # noqa: E402
 
 BASE = "longcat-evals/base:0123456789ab"
 PRO_IMAGE = "jefzda/sweap-images:nodebb.nodebb-NodeBB__NodeBB-04998908ba6721d64eba79ae3b65a351"
@@ -79,7 +84,12 @@ def test_every_family_shape_validates_against_the_charts_schema(shape, tmp_path)
     validate(result.values)  # helm_values validated already; a second look costs nothing
     default = result.values["services"]["default"]
     assert default["command"] == ["sleep", "infinity"]  # the entrypoint override survives
-    assert default["securityContext"] == {"privileged": False, "allowPrivilegeEscalation": False}
+    assert default["securityContext"] == {
+        "privileged": False,
+        "allowPrivilegeEscalation": False,
+        # The same capability set the Docker sandbox runs with.
+        "capabilities": {"drop": ["ALL"], "add": list(RUNTIME_CAPABILITIES)},
+    }
     assert any("pids_limit" in note for note in result.notes)  # said, not silently dropped
 
 
@@ -175,7 +185,9 @@ def test_k8s_sandbox_spec_points_at_a_values_file(tmp_path, monkeypatch):
 # --- The package's own converter on the same specs -------------------------------------------
 
 # Keys the package's converter refuses ("Unsupported key(s) in 'service'") and we translate.
-REFUSED_BY_PACKAGE = ("pids_limit", "privileged")
+# Keys the package's converter refuses: our secure defaults (limits, capabilities, the shared
+# pids ceiling, cleanup labels).
+REFUSED_BY_PACKAGE = ("pids_limit", "privileged", "cap_add", "cap_drop", "cgroup_parent", "labels")
 SAME_MEANING = ("image", "command", "args", "workingDir", "env", "resources", "networkIsolated",
                 "networks", "dnsRecord")  # fmt: skip
 
@@ -186,11 +198,29 @@ def _theirs(config: dict, tmp_path: Path) -> dict:
     return convert_compose_to_helm_values(path)
 
 
-def _without_refused(config: dict) -> dict:
+def _without_keys(config: dict, keys) -> dict:
     config = copy.deepcopy(config)
     for spec in config["services"].values():
-        for key in REFUSED_BY_PACKAGE:
+        for key in keys:
             spec.pop(key, None)
+    return config
+
+
+def _without_refused(config: dict) -> dict:
+    """CONFIG as the package's converter accepts it: no hardening keys, no Docker egress network
+    (a Docker-only device; on a cluster the world is reached through `allowEntities`)."""
+    config = _without_keys(config, REFUSED_BY_PACKAGE)
+    config.get("networks", {}).pop(EGRESS_NETWORK, None)
+    for spec in config.get("networks", {}).values():
+        spec.pop("labels", None)
+        spec.pop("driver_opts", None)
+    for spec in config["services"].values():
+        if isinstance(spec.get("networks"), dict):
+            spec["networks"].pop(EGRESS_NETWORK, None)
+            if not spec["networks"]:
+                spec.pop("networks")
+    if not config.get("networks"):
+        config.pop("networks", None)
     return config
 
 
@@ -257,6 +287,8 @@ def test_every_form_of_the_same_spec_gives_the_same_values(tmp_path):
         document,
         spec.config,
         ("docker", spec.config),
-        ComposeConfig.model_validate(document),
+        # Inspect's ComposeConfig has no `cgroup_parent` (the Docker sandbox's shared pids
+        # ceiling, which has no pod equivalent and only yields a note).
+        ComposeConfig.model_validate(_without_keys(document, ("cgroup_parent", "labels"))),
     ):
         assert helm_values(form).values == expected
