@@ -22,7 +22,9 @@ def _as_sigint(signum: int, frame: FrameType | None) -> None:
     handler = signal.getsignal(signal.SIGINT)
     if callable(handler):
         handler(signal.SIGINT, frame)
-    elif handler != signal.SIG_IGN:
+    else:
+        # SIGINT ignored (a run started in the background by a non-interactive shell, or under
+        # nohup) must not make SIGTERM a no-op: stop the way Ctrl-C would.
         raise KeyboardInterrupt
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ import pytest
 # triton fixes when it is first imported: decide before any test imports it.
 if not Path("/dev/nvidiactl").exists():
     os.environ.setdefault("TRITON_INTERPRET", "1")
+
+# A test run started in the background by a non-interactive shell (`make test &`, some CI
+# runners) inherits SIGINT ignored, and so would every eval subprocess the tests interrupt with
+# Ctrl-C: restore Python's default so those tests see what a user's terminal does.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -185,3 +185,19 @@ def test_a_chosen_disposition_is_kept():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == f"[{signal.SIGTERM!r}] True", out.stderr
+
+
+def test_sigterm_still_stops_a_run_whose_sigint_is_ignored():
+    """Started in the background by a non-interactive shell, a run has SIGINT ignored."""
+    code = (
+        "import os, signal, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from longcat_evals.sandboxes import interrupt\n"
+        "interrupt.forward_to_sigint()\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM); time.sleep(5)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "interrupted", out.stderr
