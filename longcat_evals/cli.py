@@ -5,6 +5,7 @@ Evaluations themselves run through Inspect (`inspect eval longcat_evals/<task> .
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -210,6 +211,9 @@ def _report_files(rows, log_dir: Path) -> None:
 @click.option("--markdown", is_flag=True, help="Also print the table as Markdown.")
 def demo(suite: str, log_dir: str, markdown: bool) -> None:
     """Run a suite (default: the smoke suite) and print its result table (0-100)."""
+    # The demo's real model is a local directory; the hub libraries read this once, at import,
+    # and would otherwise retry HEAD requests for its bare name on a machine without the hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     _run_suite(suite, log_dir, None, None, 2, markdown, report_files=True)
 
 

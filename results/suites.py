@@ -102,7 +102,8 @@ def _demo_model_args() -> dict:
     from longcat_evals.model_adapter import demo_model
 
     # Inspect's hf provider and transformers look up the hub for a bare model name; the demo
-    # model is a local directory, so never wait on an unreachable hub.
+    # model is a local directory (`longcat-evals demo` sets this before any hub import; here
+    # for a suite started another way, where it helps only if the hub is not imported yet).
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return demo_model.inspect_model_args(demo_model.model_dir())
 
