@@ -77,8 +77,11 @@ def test_fixture_dirs_both_formats_by_path(docker_engine, tmp_path):
     assert "Dockerfile" in listing and "task.yaml" in listing
     assert not {"tests", "solution.yaml", "run-tests.sh"} & set(listing)
     two = yaml.safe_load(Path(samples["tb1-two-services"].metadata["compose_file"]).read_text())
-    assert two["networks"] == {"tasknet": {"internal": True}}  # offline: no route out
+    # Offline: the task's own network only, internal (no route out), and the agent's container
+    # not on the project's egress network either.
+    assert set(two["networks"]) == {"tasknet"} and two["networks"]["tasknet"]["internal"]
     default, api = two["services"]["default"], two["services"]["api"]
+    assert set(default["networks"]) == {"tasknet"}
     assert default["networks"]["tasknet"]["aliases"] == ["client"]
     assert "volumes" not in default and "container_name" not in default
     assert default["init"] and not default["privileged"] and default["pids_limit"]
