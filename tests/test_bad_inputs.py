@@ -686,7 +686,7 @@ CASES: list[Case] = [
         "table-missing-path",
         "longcat-evals table {fx}/no-logs",
         CLI_RC,
-        "'{fx}/no-logs' does not exist",
+        "{fx}/no-logs: no such file or directory",
     ),
     Case(
         "plot-not-a-log",
@@ -698,7 +698,7 @@ CASES: list[Case] = [
         "plot-empty-dir",
         "longcat-evals plot long-context {fx}/logs-empty",
         CLI_RC,
-        "No .eval logs in {fx}/logs-empty",
+        "No Inspect logs (*.eval, or Inspect-named *.json) in {fx}/logs-empty",
     ),
     Case(
         "demo-suite-unknown",
