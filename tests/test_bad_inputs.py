@@ -23,7 +23,6 @@ import os
 import shlex
 import shutil
 import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,49 +73,26 @@ def _exit_code(code: object) -> int:
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> Run:
-    """Run ARGV (`inspect ...` or `longcat-evals ...`) in CWD with ENV added; never raises."""
-    import importlib
+    """Run ARGV (`inspect ...` or `longcat-evals ...`) in CWD with ENV added; never raises.
 
-    module, name = ENTRY_POINTS[argv[0]]
-    out, err = cwd / ".stdout", cwd / ".stderr"
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the child: behave like the console script, then leave without cleanup
-        code = 1
-        try:
-            for fd, path in ((1, out), (2, err)):
-                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
-            # pytest's capture swaps sys.stdout/err for files of its own: write to fds 1 and 2.
-            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-            sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-            os.chdir(cwd)
-            os.environ.update(env or {})
-            sys.argv = list(argv)
-            main = getattr(importlib.import_module(module), name)
-            try:
-                try:
-                    main()
-                    code = 0
-                except SystemExit as e:
-                    code = _exit_code(e.code)
-                except BaseException:
-                    code = 1
-                    sys.excepthook(*sys.exc_info())  # Inspect's hook, as at the top level
-            except SystemExit as e:  # Inspect's hook exits itself for some exceptions
-                code = _exit_code(e.code)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    deadline_status = _wait(pid, timeout)
-    stdout = out.read_text(errors="replace")
-    stderr = err.read_text(errors="replace")
-    out.unlink()
-    err.unlink()
-    return Run(list(argv), deadline_status, stdout, stderr)
+    The venv's own console script in a fresh process, exactly as a user runs it. (A fork of the
+    test process was faster but inherits whatever earlier tests left in it: after in-process
+    Inspect evals the forked children printed nothing.)
+    """
+    import subprocess
+
+    script = Path(sys.executable).parent / argv[0]
+    try:
+        done = subprocess.run(
+            [str(script), *argv[1:]], cwd=cwd, env={**os.environ, **(env or {})},
+            capture_output=True, text=True, errors="replace", timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        return Run(list(argv), done.returncode, done.stdout, done.stderr)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout or ""
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+        return Run(list(argv), 124, out, err + f"\n[timed out after {timeout} s]")
 
 
 def _wait(pid: int, timeout: int) -> int:
