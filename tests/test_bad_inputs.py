@@ -10,11 +10,9 @@ when it is fixed, the case passes and strict xfail fails, so the mark must be re
 
 Set LONGCAT_BAD_INPUTS_OUT=DIR to keep every case's output there (`grep -c Traceback DIR/*`).
 
-How commands run: each in a forked child of a process that has already imported Inspect and
-this project (about 2 s saved per command): the child calls the same `main()` the console scripts
-call, with the same exception hook, so an uncaught exception prints the same traceback and
-exits 1 exactly as `inspect` would. stdout and stderr go to files; rich wraps at $COLUMNS, so the
-corpus sets it wide and a one-line message stays one line.
+How commands run: each as the venv's own console script (`inspect`, `longcat-evals`) in a fresh
+process, exactly as a user types it; rich wraps at $COLUMNS, so the corpus sets it wide and a
+one-line message stays one line.
 """
 
 from __future__ import annotations
@@ -27,11 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-ENTRY_POINTS = {
-    "inspect": ("inspect_ai._cli.main", "main"),
-    "longcat-evals": ("longcat_evals.cli", "main"),
-}
 
 
 @dataclass
@@ -53,31 +46,11 @@ class Run:
         return [line for line in self.output.splitlines() if line.strip()]
 
 
-def preload() -> None:
-    """Import what every command needs once, in the parent (the children inherit it)."""
-    import importlib
-
-    for module, _ in ENTRY_POINTS.values():
-        importlib.import_module(module)
-    importlib.import_module("longcat_evals._registry")
-
-
-def _exit_code(code: object) -> int:
-    """What the interpreter makes of `sys.exit(code)`."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
-
-
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> Run:
     """Run ARGV (`inspect ...` or `longcat-evals ...`) in CWD with ENV added; never raises.
 
-    The venv's own console script in a fresh process, exactly as a user runs it. (A fork of the
-    test process was faster but inherits whatever earlier tests left in it: after in-process
-    Inspect evals the forked children printed nothing.)
+    A fresh process, not a fork of the test process: a fork inherits whatever earlier tests left
+    in it (after in-process Inspect evals the forked children printed nothing).
     """
     import subprocess
 
@@ -93,22 +66,6 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout or ""
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
         return Run(list(argv), 124, out, err + f"\n[timed out after {timeout} s]")
-
-
-def _wait(pid: int, timeout: int) -> int:
-    import signal
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return -9
-        time.sleep(0.05)
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -168,7 +125,6 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
 def fixtures(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("bad_inputs_fixtures")
     make_fixtures(root)
-    preload()
     return root
 
 
@@ -749,26 +705,3 @@ def test_bad_input_is_one_line(case: Case, fixtures: Path, tmp_path: Path):
     assert result.returncode == case.rc, result.output
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "a file was written"
     assert _tree(fixtures) == before, "the inputs were changed"
-
-
-@pytest.mark.slow
-def test_the_runner_behaves_like_the_console_scripts(fixtures: Path, tmp_path: Path):
-    """The forked runner prints and exits as the installed `inspect` / `longcat-evals` do."""
-    import subprocess
-
-    bin_dir = Path(sys.executable).parent
-    for command in (EVAL + "niah -T agent=orcale", "longcat-evals demo --suite nope"):
-        argv = shlex.split(command)
-        forked = run(argv, tmp_path, {"COLUMNS": "500"})
-        real = subprocess.run(
-            [str(bin_dir / argv[0]), *argv[1:]],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env={**os.environ, "COLUMNS": "500"},
-            timeout=300,
-        )
-        assert (forked.returncode, forked.lines) == (
-            real.returncode,
-            [line for line in (real.stdout + real.stderr).splitlines() if line.strip()],
-        )
