@@ -27,7 +27,19 @@ def _log(message: str) -> None:
     console.print(message, highlight=False, soft_wrap=True)
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command: a UserFacingError anywhere is its one line and exit 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from longcat_evals.errors import UserFacingError
+
+        try:
+            return super().invoke(ctx)
+        except UserFacingError as e:
+            _fail(str(e))
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """longcat-evals: set-up, images, doctor, suites and result tables around Inspect AI."""
 
@@ -297,28 +309,37 @@ def probe(model: str, base_url: str | None, prompt_tokens: str, server: str) -> 
     sys.exit(0 if healthy else 1)
 
 
-def _headlines(logs: tuple[str, ...]) -> list:
-    """Headline rows of every log under LOGS; a bad file is one line and is skipped.
+def _read_each(logs: tuple[str, ...], read) -> tuple[list, int]:
+    """READ(path) of every log under LOGS; a bad file is one line and is skipped.
 
-    Exits 2 when no log at all could be read.
+    Exits 2 when no log at all could be read (with just that file's line when there was one).
     """
     from longcat_evals.results.logs import ResultsError, find_logs
-    from longcat_evals.results.scoring import headline
 
     try:
         paths = find_logs(logs)
     except ResultsError as e:
         _fail(str(e))
-    rows, bad = [], 0
+    read_ok, errors = [], []
     for path in paths:
         try:
-            rows.append(headline(path))
+            read_ok.append(read(path))
         except ResultsError as e:
-            bad += 1
-            console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
-    if not rows:
+            errors.append(str(e))
+    if not read_ok and len(errors) == 1:
+        _fail(errors[0])
+    for error in errors:
+        console.print(f"[bold red]error:[/] {error}", soft_wrap=True, highlight=False)
+    if not read_ok:
         _fail(f"None of the {len(paths)} file(s) is a readable Inspect log")
-    return rows, bad
+    return read_ok, len(errors)
+
+
+def _headlines(logs: tuple[str, ...]) -> tuple[list, int]:
+    """Headline rows of every log under LOGS (see `_read_each`)."""
+    from longcat_evals.results.scoring import headline
+
+    return _read_each(logs, headline)
 
 
 @main.command()
@@ -348,24 +369,10 @@ def table(logs: tuple[str, ...], markdown: bool, as_json: bool) -> None:
 
 
 def _runs(logs: tuple[str, ...]) -> tuple[list, int]:
-    """Runs of every log under LOGS; a bad file is one line and skipped (exit 2 if none)."""
-    from longcat_evals.results.logs import ResultsError, find_logs
+    """Runs of every log under LOGS (see `_read_each`)."""
     from longcat_evals.results.runs import load_run
 
-    try:
-        paths = find_logs(logs)
-    except ResultsError as e:
-        _fail(str(e))
-    runs, bad = [], 0
-    for path in paths:
-        try:
-            runs.append(load_run(path))
-        except ResultsError as e:
-            bad += 1
-            console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
-    if not runs:
-        _fail(f"None of the {len(paths)} file(s) is a readable Inspect log")
-    return runs, bad
+    return _read_each(logs, load_run)
 
 
 @main.command()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from longcat_evals.errors import UserFacingError
+
 STATE_ENV = "LONGCAT_STATE_DIR"
 
 
@@ -20,5 +22,12 @@ def state_dir() -> Path:
     else:
         xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
         path = Path(xdg) / "longcat-evals"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        hint = f"set {STATE_ENV} to a writable directory"
+        hint = hint if explicit else f"make it writable or {hint}"
+        raise UserFacingError(
+            f"state directory {path} cannot be created ({e.strerror or e}): {hint}"
+        ) from None
     return path.resolve()

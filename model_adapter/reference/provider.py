@@ -37,6 +37,25 @@ DTYPES = ("float32", "bfloat16", "float16")
 DEFAULT_CONFIG = GenerateConfig()
 
 
+def _device(value: Any) -> str:
+    """VALUE as a torch device string this machine has, or a one-line error naming it."""
+    import torch
+
+    try:
+        device = torch.device(str(value))
+    except (RuntimeError, TypeError):
+        raise UserFacingError(
+            f"longcat-local: -M device={value} is not a device (use cpu, cuda or cuda:N)"
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserFacingError(f"longcat-local: -M device={value} but CUDA is not available")
+    if device.type not in ("cpu", "cuda"):
+        raise UserFacingError(
+            f"longcat-local: -M device={value}: the reference runs on cpu or cuda only"
+        )
+    return str(value)
+
+
 class LongcatLocalAPI(ModelAPI):
     """Runs the PyTorch reference in-process, one sample at a time (a lock serialises calls)."""
 
@@ -68,8 +87,7 @@ class LongcatLocalAPI(ModelAPI):
         from longcat_evals.model_adapter.reference.configuration import ATTN_BACKENDS
         from longcat_evals.model_adapter.reference.lsa_triton import check_usable
 
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise UserFacingError(f"longcat-local: -M device={device} but CUDA is not available")
+        device = _device(device)
         if attn_backend not in ATTN_BACKENDS:
             raise UserFacingError(
                 f"longcat-local: -M attn_backend={attn_backend} (use one of {ATTN_BACKENDS})"
