@@ -1,9 +1,13 @@
 """Plots and the effective context length of long-context logs (`longcat-evals plot long-context`).
 
 For each log: score-vs-length curves (one line per variant plus the family mean), a depth x
-length heatmap for `niah`, and `<log>.long_context.json` with the per-length scores and the
+length heatmap for `niah`, and `long_context.<log>.json` with the per-length scores and the
 effective context length: the longest length up to which every tested length scores at or above
 RULER's threshold of 85.6 (errored or unscored samples count as 0, as in the headline).
+
+The summary's name must not start with the log's timestamp: Inspect (`list_eval_logs`, hence
+`eval_set` re-runs and `inspect view`) takes every timestamp-named `.json` file in a log dir
+for a log and fails on one that is not.
 """
 
 from __future__ import annotations
@@ -173,6 +177,9 @@ def heatmap_png(points: list[Point], title: str, path: Path) -> None:
     plt.close(fig)
 
 
+SUMMARY_PREFIX = "long_context."
+
+
 def plot_log(log_path: Path) -> dict:
     """Write the PNGs and the JSON summary next to LOG_PATH; return the summary."""
     family, facts, points = load(log_path)
@@ -205,7 +212,7 @@ def plot_log(log_path: Path) -> dict:
         },
         "files": files,
     }
-    out = Path(str(stem) + ".long_context.json")
+    out = log_path.parent / f"{SUMMARY_PREFIX}{stem.name}.json"
     out.write_text(json.dumps(summary, indent=2) + "\n")
     summary["files"]["summary"] = str(out)
     return summary
