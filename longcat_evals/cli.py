@@ -676,6 +676,26 @@ def validate_terminal(path: str | None, image_map_file: str | None) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--check", is_flag=True, help="Only say which tables differ (exit 1); write nothing.")
+def docs(check: bool) -> None:
+    """Rewrite the family READMEs' -T option tables from the tasks' docstrings."""
+    from longcat_evals.option_tables import ROOT, OptionDocsError, stale, write
+
+    try:
+        if check:
+            lines = stale()
+            for line in lines:
+                _log(line)
+            sys.exit(1 if lines else 0)
+        changed = write()
+    except OptionDocsError as e:
+        _fail(str(e))
+    for path in changed:
+        _log(f"rewrote {path.relative_to(ROOT)}")
+    _log(f"{len(changed)} README(s) changed")
+
+
 @main.group(name="bundle")
 def bundle_group() -> None:
     """Carry images, dataset files and verifier caches into an air-gapped site."""

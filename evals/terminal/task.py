@@ -294,14 +294,16 @@ def terminal_bench(
     Args:
         path: A task directory or a directory of them (a Terminal-Bench checkout); default: the
             built-in suite shipped in tasks/terminal/builtin.
-        tasks: Comma-separated task ids or globs (e.g. `git-*,fix-c`).
+        tasks: Comma-separated task ids or globs (e.g. `git-*,fix-c`); an unknown id is an
+            error listing the known ones.
         category: Comma-separated categories to keep (task metadata).
         difficulty: Comma-separated difficulties to keep (easy, medium, hard).
         agent: `default` (ReAct + bash/python/editor), `mini` (bash-only), `oracle` (the task's
             solution), or `null` (does nothing).
         image_map: A YAML image map consulted before the built-in one.
-        base_images: `auto` (use a public base image when present or pullable, else its mapped
-            stand-in), `map` (always the stand-in when the map has one), `original` (never map).
+        base_images: `auto` (the task's prebuilt image, and public base images, when present
+            locally or pullable, else the Dockerfile build and mapped stand-ins), `map` (always
+            our build and the stand-in when the map has one), `original` (never substitute).
         network: Give containers the network (true/false); default: each task's own policy.
         timeout_multiplier: Factor on every task's agent and verifier timeouts.
         command_timeout_sec: Per-command time limit of the default and mini agents' tools.
