@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -104,8 +105,8 @@ def probe() -> EngineStatus:
         status.problem = "no docker CLI on PATH"
         return status
     try:
-        out = _run(["docker", "version", "--format", "json"], timeout=20)
-    except subprocess.TimeoutExpired:
+        out = docker("version", "--format", "json", timeout=20)
+    except DockerTimeout:
         status.problem = "`docker version` timed out after 20 s"
         return status
     try:
@@ -117,10 +118,10 @@ def probe() -> EngineStatus:
     if status.server is None:
         status.problem = (out.stderr.strip().splitlines() or ["no Docker engine answers"])[-1]
     try:
-        comp = _run(["docker", "compose", "version", "--short"], timeout=20)
+        comp = docker("compose", "version", "--short", timeout=20)
         if comp.returncode == 0 and comp.stdout.strip():
             status.compose = comp.stdout.strip()
-    except subprocess.TimeoutExpired:
+    except DockerTimeout:
         pass
     return status
 
@@ -425,10 +426,7 @@ def wait_for_dockerd(pid: int, socket: str, log_file: Path) -> None:
                 f"dockerd (pid {pid}) exited during start-up: {_log_tail(log_file)}; "
                 f"full log: {log_file}; check the log, or install Docker >= 24.0.6 yourself"
             )
-        answer = subprocess.run(
-            ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True, text=True, env=env, timeout=20,
-        )  # fmt: skip
+        answer = docker("version", "--format", "{{.Server.Version}}", env=env, timeout=20)
         if answer.returncode == 0 and answer.stdout.strip():
             return
         time.sleep(0.25)

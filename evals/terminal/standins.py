@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from longcat_evals.sandboxes import images
+from longcat_evals.sandboxes.docker_cli import docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -54,10 +55,9 @@ def rootfs(suite: str, log: Callable[[str], None] = print) -> str:
             return tag
         registry = SUITES[suite]
         if images.image_exists(registry) or images.registry_answers():
-            pulled = subprocess.run(["docker", "pull", "--quiet", registry], capture_output=True)
-            if pulled.returncode == 0:
+            if docker("pull", "--quiet", registry).returncode == 0:
                 log(f"Using {registry} from the registry as the {suite} root filesystem")
-                subprocess.run(["docker", "tag", registry, tag], check=True)
+                docker("tag", registry, tag, check=True)
                 return tag
         images._debootstrap_rootfs(tag, log, suite=suite)
     return tag
@@ -118,10 +118,7 @@ def check_version(version: str) -> str:
 
 
 def _engine_arch() -> str:
-    out = subprocess.run(
-        ["docker", "info", "--format", "{{.Architecture}}"], capture_output=True, text=True
-    )
-    arch = out.stdout.strip() or platform.machine()
+    arch = docker("info", "--format", "{{.Architecture}}").stdout.strip() or platform.machine()
     if arch not in _WHEEL_ARCH:
         raise SandboxSetupError(f"no uv stand-in for the Docker engine's architecture {arch!r}")
     return _WHEEL_ARCH[arch]
