@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from longcat_evals.sandboxes.errors import SandboxSetupError
 
@@ -19,12 +20,14 @@ console = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2):
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
+    # Messages are plain text: a `[task-id]` or `[/path]` in them is not rich markup.
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     sys.exit(code)
 
 
 def _log(message: str) -> None:
-    console.print(message, highlight=False, soft_wrap=True)
+    """The CLI's progress printer (a `Progress`, see longcat_evals.progress): its stderr console."""
+    console.print(message, highlight=False, soft_wrap=True, markup=False)
 
 
 @click.group()

@@ -23,12 +23,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes.docker_cli import DockerError, docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.images import image_exists
@@ -102,7 +103,7 @@ def export(
     images: Iterable[str] = (),
     data: Iterable[Path] = (),
     wheels: Iterable[Path] = (),
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> str:
     """Write a bundle of IMAGES (tags), DATA and WHEELS (files or dirs) to OUT.
 
@@ -214,7 +215,7 @@ def import_bundle(
     into: Path | None = None,
     registry: str | None = None,
     expect_digest: str | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> list[Entry]:
     """Verify BUNDLE whole, then load its images and write its files under INTO.
 

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
@@ -235,7 +236,7 @@ def _can_install_private() -> str | None:
     return None
 
 
-def install_private_engine(log=print) -> Path:
+def install_private_engine(log: Progress = progress) -> Path:
     """Download Debian 13's engine packages and unpack them under the state dir (idempotent)."""
     prefix = _prefix()
     stamp = prefix / ".installed"
@@ -341,7 +342,7 @@ def quota_data_root(data_root: Path, image: Path, size_bytes: int) -> str | None
     return None
 
 
-def start_private_engine(log=print) -> int:
+def start_private_engine(log: Progress = progress) -> int:
     """Start the private dockerd in the background and wait until it answers; returns its pid."""
     pid = private_engine_pid()
     if pid is not None:
@@ -451,7 +452,7 @@ def _log_tail(log_file: Path, lines: int = 3) -> str:
     return " | ".join(text[-lines:])
 
 
-def stop_private_engine(log=print) -> bool:
+def stop_private_engine(log: Progress = progress) -> bool:
     """Stop exactly the dockerd this project started; False when none of ours is running."""
     pid = private_engine_pid()
     if pid is None:
@@ -471,7 +472,7 @@ def stop_private_engine(log=print) -> bool:
 # ----------------------------------------------------------------------------- entry point
 
 
-def ensure_engine(log=print) -> EngineStatus:
+def ensure_engine(log: Progress = progress) -> EngineStatus:
     """Return a ready engine status, starting a private engine if needed; raise if impossible."""
     status = probe()
     if status.client is not None and not status.compose_ok:

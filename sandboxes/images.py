@@ -20,11 +20,12 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker
 from longcat_evals.sandboxes.engine import apt_install, debian_mirror
 from longcat_evals.sandboxes.errors import ImageBuildError, SandboxSetupError
@@ -116,7 +117,7 @@ def build_image(
     build_args: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
     network: str | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
     what: str | None = None,
 ) -> str:
     """`docker build` CONTEXT into TAG; on failure raise ImageBuildError with the log's tail.
@@ -159,9 +160,7 @@ def build_image(
 # ----------------------------------------------------------------------------- rootfs and base
 
 
-def _debootstrap_rootfs(
-    tag: str, log: Callable[[str], None], suite: str = DEBOOTSTRAP_SUITE
-) -> None:
+def _debootstrap_rootfs(tag: str, log: Progress, suite: str = DEBOOTSTRAP_SUITE) -> None:
     if shutil.which("debootstrap") is None:
         if os.geteuid() == 0 and shutil.which("apt-get"):
             apt_install(["debootstrap"])
@@ -216,7 +215,7 @@ def base_tag(ca: str | os.PathLike | None = None) -> str:
     )
 
 
-def ensure_rootfs(stats: BuildStats, log: Callable[[str], None] = print) -> str:
+def ensure_rootfs(stats: BuildStats, log: Progress = progress) -> str:
     """A Debian 12 root image: pulled when possible, else debootstrapped (tagged by recipe)."""
     tag = rootfs_tag()
     with _lock("rootfs"):
@@ -235,7 +234,7 @@ def ensure_rootfs(stats: BuildStats, log: Callable[[str], None] = print) -> str:
 def ensure_base(
     stats: BuildStats | None = None,
     ca: str | os.PathLike | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> str:
     """The base image tag (built once per recipe + CA bundle + rootfs)."""
     stats = stats if stats is not None else BuildStats()
@@ -280,7 +279,7 @@ def ensure_toolchain(
     name: str,
     stats: BuildStats | None = None,
     ca: str | os.PathLike | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> str:
     """The tag of toolchain image NAME, building it (and the base) only when missing."""
     stats = stats if stats is not None else BuildStats()

@@ -21,7 +21,7 @@ import re
 import shlex
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,7 @@ from pathlib import Path
 from longcat_evals.evals.terminal import hosts, network, standins, uv_offline
 from longcat_evals.evals.terminal.image_map import Resolver, rewrite_dockerfile
 from longcat_evals.evals.terminal.spec import TerminalTask
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits
 from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker, last_line
@@ -272,7 +273,7 @@ def build_text(
     task: TerminalTask,
     text: str,
     context: Path,
-    log: Callable[[str], None],
+    log: Progress,
     name: str,
     what: str,
 ) -> str:
@@ -308,7 +309,7 @@ def build_dockerfile(
     context: Path,
     resolver: Resolver,
     offline: bool,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
     name: str | None = None,
 ) -> Environment:
     """Build DOCKERFILE (rewritten) in CONTEXT; returns the tagged Environment."""
@@ -395,7 +396,7 @@ def use_prebuilt(task: TerminalTask, ref: str, how: str, offline: bool, log) -> 
 
 
 def prepare(
-    task: TerminalTask, resolver: Resolver, offline: bool, log: Callable[[str], None] = print
+    task: TerminalTask, resolver: Resolver, offline: bool, log: Progress = progress
 ) -> Environment:
     """Make the task's image(s) ready; raise SandboxSetupError with a one-line reason."""
     if task.compose_file is not None:
