@@ -147,7 +147,10 @@ def task_table(fn: Callable, where: str) -> tuple[str, type[BaseModel] | None]:
     every entry there must be a parameter.
     """
     fn = inspect.unwrap(fn)
-    hints = typing.get_type_hints(fn)
+    try:
+        hints = typing.get_type_hints(fn)
+    except NameError:  # a name imported only for type checkers: show the annotations as written
+        hints = {}
     docs = {
         p.arg_name: p.description or "" for p in docstring_parser.parse(fn.__doc__ or "").params
     }
@@ -164,7 +167,8 @@ def task_table(fn: Callable, where: str) -> tuple[str, type[BaseModel] | None]:
             model = _options_model(fn, description, where)
             rows.append(_row(key, model.__name__, "", description))
             continue
-        type_text = _type_text(hints[param.name]) if param.name in hints else ""
+        written = "" if param.annotation is param.empty else str(param.annotation)
+        type_text = _type_text(hints[param.name]) if param.name in hints else written
         rows.append(_row(param.name, type_text, _default_text(param.default), description))
     names = {p.name for p in params} | {f"**{p.name}" for p in params}
     stray = sorted(set(docs) - names)

@@ -165,3 +165,18 @@ def test_star_options_must_name_their_model():
 
     with pytest.raises(OptionDocsError, match="must name the one pydantic model"):
         task_table(vague, "longcat_evals/vague")
+
+
+def test_an_annotation_only_type_checkers_can_resolve_is_shown_as_written():
+    from longcat_evals.option_tables import task_table
+
+    def typed(loaded: Loaded | None = None):  # noqa: F821  (no such name at run time)
+        """A task.
+
+        Args:
+            loaded: What was loaded.
+        """
+
+    table, model = task_table(typed, "longcat_evals/typed")
+    assert model is None
+    assert "| `loaded` | `Loaded \\| None` | `None` | What was loaded. |" in table
