@@ -733,7 +733,7 @@ def bundle_export(out, images, tasks, task_args, suite, data, wheels) -> None:
         args[key] = value
     specs += [(name, args) for name in tasks]
     if suite:
-        from longcat_evals.evals.suite import SUITES
+        from longcat_evals.results.suites import SUITES
 
         if suite not in SUITES:
             _fail(f"Unknown suite '{suite}' (known: {', '.join(SUITES)})")
