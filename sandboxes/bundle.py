@@ -22,15 +22,17 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from longcat_evals.progress import Progress, progress
+from longcat_evals.sandboxes.docker_cli import DockerError, docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
+from longcat_evals.sandboxes.images import image_exists
 
 FORMAT = "longcat-evals-bundle"
 VERSION = 1
@@ -79,13 +81,9 @@ def _store(bundle: Path, source: Path, move: bool) -> tuple[str, int]:
 
 def _docker(args: list[str], what: str) -> str:
     try:
-        done = subprocess.run(["docker", *args], capture_output=True, text=True)
-    except FileNotFoundError as e:
-        raise BundleError(f"{what}: the docker CLI is not installed") from e
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()
-        raise BundleError(f"{what}: {tail[-1] if tail else f'docker exit {done.returncode}'}")
-    return done.stdout
+        return docker(*args, check=True).stdout
+    except DockerError as e:
+        raise BundleError(f"{what}: {e.reason}") from e
 
 
 def _files_under(path: Path, kind: str) -> Iterable[tuple[str, Path]]:
@@ -105,7 +103,7 @@ def export(
     images: Iterable[str] = (),
     data: Iterable[Path] = (),
     wheels: Iterable[Path] = (),
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> str:
     """Write a bundle of IMAGES (tags), DATA and WHEELS (files or dirs) to OUT.
 
@@ -217,7 +215,7 @@ def import_bundle(
     into: Path | None = None,
     registry: str | None = None,
     expect_digest: str | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> list[Entry]:
     """Verify BUNDLE whole, then load its images and write its files under INTO.
 
@@ -234,7 +232,7 @@ def import_bundle(
             continue
         blob = bundle / BLOBS / entry.sha256
         loaded = _docker(["load", "--input", str(blob)], f"import: image {entry.name}")
-        if entry.name not in loaded and _inspect_missing(entry.name):
+        if entry.name not in loaded and not image_exists(entry.name):
             raise BundleError(f"import: image {entry.name}: docker load did not create the tag")
         log(f"image {entry.name}: loaded")
         if registry:
@@ -251,11 +249,6 @@ def import_bundle(
     if files:
         log(f"{len(files)} file(s) written under {into}")
     return entries
-
-
-def _inspect_missing(tag: str) -> bool:
-    done = subprocess.run(["docker", "image", "inspect", tag], capture_output=True)
-    return done.returncode != 0
 
 
 def images_of_tasks(specs: list[tuple[str, dict[str, Any]]]) -> list[str]:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from pathlib import Path
+
+from longcat_evals.sandboxes.docker_cli import docker
 
 PARENT = "longcat-evals"
 HOST_PIDS_SHARE = 0.5
@@ -52,10 +53,7 @@ def _problem() -> str | None:
         return "creating a cgroup needs root"
     if os.environ.get("DOCKER_HOST", "unix://").split("://")[0] not in ("unix", ""):
         return "the engine runs on another machine"
-    driver = subprocess.run(
-        ["docker", "info", "--format", "{{.CgroupDriver}}"],
-        capture_output=True, text=True, timeout=60,
-    ).stdout.strip()  # fmt: skip
+    driver = docker("info", "--format", "{{.CgroupDriver}}", timeout=60).stdout.strip()
     if driver != "cgroupfs":
         return f"the engine's cgroup driver is {driver or 'unknown'}, not cgroupfs"
     return None

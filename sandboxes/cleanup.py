@@ -11,12 +11,12 @@ without an id it removes every compose project on the engine, other people's inc
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from longcat_evals.sandboxes import ownership
+from longcat_evals.sandboxes.docker_cli import docker
 from longcat_evals.sandboxes.state import state_dir
 
 # Scratch folders families create with `tempfile.TemporaryDirectory(dir=state_dir(), ...)`
@@ -38,15 +38,12 @@ class CleanupReport:
 def _labelled(kind: str) -> list[tuple[str, str, str]]:
     """(id, name, owner) of the containers or networks that carry our sandbox label."""
     if kind == "container":
-        listing, name_field = ["docker", "ps", "--all"], "{{.Names}}"
+        listing, name_field = ["ps", "--all"], "{{.Names}}"
     else:
-        listing, name_field = ["docker", "network", "ls"], "{{.Name}}"
+        listing, name_field = ["network", "ls"], "{{.Name}}"
     template = "\t".join(["{{.ID}}", name_field, f'{{{{.Label "{ownership.OWNER_LABEL}"}}}}'])
-    out = subprocess.run(
-        [*listing, "--no-trunc", "--filter", f"label={ownership.SANDBOX_LABEL}=true",
-         "--format", template],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    out = docker(*listing, "--no-trunc", "--filter", f"label={ownership.SANDBOX_LABEL}=true",
+                 "--format", template, check=True)  # fmt: skip
     rows = []
     for line in out.stdout.splitlines():
         ident, name, owner = (line.split("\t") + ["", ""])[:3]
@@ -99,10 +96,8 @@ def cleanup(dry_run: bool = False, engine: bool = True) -> CleanupReport:
             else:
                 doomed.append((ident, name))
         if doomed and not dry_run:
-            remove = ["docker", "rm", "--force"]
-            if kind == "network":
-                remove = ["docker", "network", "rm"]
-            subprocess.run([*remove, *(ident for ident, _ in doomed)], capture_output=True)
+            remove = ["network", "rm"] if kind == "network" else ["rm", "--force"]
+            docker(*remove, *(ident for ident, _ in doomed))
             # Report only what is really gone (a network still in use by a live container stays).
             present = {ident for ident, _, _ in _labelled(kind)}
             doomed = [(ident, name) for ident, name in doomed if ident not in present]

@@ -21,7 +21,8 @@ every container fail to start, so it is left out and `disk_options` warns once p
 from __future__ import annotations
 
 import logging
-import subprocess
+
+from longcat_evals.sandboxes.docker_cli import docker
 
 DISK_KEY = "x-longcat-disk-mb"  # set by compose.service, turned into storage_opt here
 
@@ -33,10 +34,7 @@ _warned = False
 def storage_driver() -> str:
     global _driver
     if _driver is None:
-        _driver = subprocess.run(
-            ["docker", "info", "--format", "{{.Driver}}"],
-            capture_output=True, text=True, timeout=60,
-        ).stdout.strip()  # fmt: skip
+        _driver = docker("info", "--format", "{{.Driver}}", timeout=60).stdout.strip()
     return _driver
 
 
@@ -45,10 +43,7 @@ def supports_limits(driver: str) -> bool:
 
 
 def image_bytes(image: str) -> int | None:
-    out = subprocess.run(
-        ["docker", "image", "inspect", "--format", "{{.Size}}", image],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    out = docker("image", "inspect", "--format", "{{.Size}}", image, timeout=60)
     return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
 
 

@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from longcat_evals.progress import Progress, progress
+from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -104,8 +106,8 @@ def probe() -> EngineStatus:
         status.problem = "no docker CLI on PATH"
         return status
     try:
-        out = _run(["docker", "version", "--format", "json"], timeout=20)
-    except subprocess.TimeoutExpired:
+        out = docker("version", "--format", "json", timeout=20)
+    except DockerTimeout:
         status.problem = "`docker version` timed out after 20 s"
         return status
     try:
@@ -117,10 +119,10 @@ def probe() -> EngineStatus:
     if status.server is None:
         status.problem = (out.stderr.strip().splitlines() or ["no Docker engine answers"])[-1]
     try:
-        comp = _run(["docker", "compose", "version", "--short"], timeout=20)
+        comp = docker("compose", "version", "--short", timeout=20)
         if comp.returncode == 0 and comp.stdout.strip():
             status.compose = comp.stdout.strip()
-    except subprocess.TimeoutExpired:
+    except DockerTimeout:
         pass
     return status
 
@@ -234,7 +236,7 @@ def _can_install_private() -> str | None:
     return None
 
 
-def install_private_engine(log=print) -> Path:
+def install_private_engine(log: Progress = progress) -> Path:
     """Download Debian 13's engine packages and unpack them under the state dir (idempotent)."""
     prefix = _prefix()
     stamp = prefix / ".installed"
@@ -340,7 +342,7 @@ def quota_data_root(data_root: Path, image: Path, size_bytes: int) -> str | None
     return None
 
 
-def start_private_engine(log=print) -> int:
+def start_private_engine(log: Progress = progress) -> int:
     """Start the private dockerd in the background and wait until it answers; returns its pid."""
     pid = private_engine_pid()
     if pid is not None:
@@ -425,10 +427,7 @@ def wait_for_dockerd(pid: int, socket: str, log_file: Path) -> None:
                 f"dockerd (pid {pid}) exited during start-up: {_log_tail(log_file)}; "
                 f"full log: {log_file}; check the log, or install Docker >= 24.0.6 yourself"
             )
-        answer = subprocess.run(
-            ["docker", "version", "--format", "{{.Server.Version}}"],
-            capture_output=True, text=True, env=env, timeout=20,
-        )  # fmt: skip
+        answer = docker("version", "--format", "{{.Server.Version}}", env=env, timeout=20)
         if answer.returncode == 0 and answer.stdout.strip():
             return
         time.sleep(0.25)
@@ -453,7 +452,7 @@ def _log_tail(log_file: Path, lines: int = 3) -> str:
     return " | ".join(text[-lines:])
 
 
-def stop_private_engine(log=print) -> bool:
+def stop_private_engine(log: Progress = progress) -> bool:
     """Stop exactly the dockerd this project started; False when none of ours is running."""
     pid = private_engine_pid()
     if pid is None:
@@ -473,7 +472,7 @@ def stop_private_engine(log=print) -> bool:
 # ----------------------------------------------------------------------------- entry point
 
 
-def ensure_engine(log=print) -> EngineStatus:
+def ensure_engine(log: Progress = progress) -> EngineStatus:
     """Return a ready engine status, starting a private engine if needed; raise if impossible."""
     status = probe()
     if status.client is not None and not status.compose_ok:

@@ -20,11 +20,13 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from longcat_evals.progress import Progress, progress
+from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker
 from longcat_evals.sandboxes.engine import apt_install, debian_mirror
 from longcat_evals.sandboxes.errors import ImageBuildError, SandboxSetupError
 from longcat_evals.sandboxes.ownership import scratch_dir
@@ -57,7 +59,7 @@ class BuildStats:
 
 
 def image_exists(tag: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
+    return docker("image", "inspect", tag).returncode == 0
 
 
 def tag_for(name: str, digest: str) -> str:
@@ -115,7 +117,7 @@ def build_image(
     build_args: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
     network: str | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
     what: str | None = None,
 ) -> str:
     """`docker build` CONTEXT into TAG; on failure raise ImageBuildError with the log's tail.
@@ -127,7 +129,7 @@ def build_image(
     log_path = log_dir / f"build-{tag.replace('/', '_').replace(':', '_')}.log"
     # --force-rm: a failed step's intermediate container is removed too (the legacy builder
     # keeps it otherwise); BuildKit leaves none either way.
-    cmd = ["docker", "build", "--force-rm", "--tag", tag, "--label", f"{MANAGED_LABEL}=true"]
+    cmd = ["build", "--force-rm", "--tag", tag, "--label", f"{MANAGED_LABEL}=true"]
     for key, value in (labels or {}).items():
         cmd += ["--label", f"{key}={value}"]
     for key, value in (build_args or {}).items():
@@ -141,11 +143,8 @@ def build_image(
     started = time.monotonic()
     with open(log_path, "w") as handle:
         try:
-            result = subprocess.run(
-                cmd, stdout=handle, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT_SEC
-            )
-            failed = result.returncode != 0
-        except subprocess.TimeoutExpired:
+            failed = docker(*cmd, timeout=BUILD_TIMEOUT_SEC, output=handle).returncode != 0
+        except DockerTimeout:
             failed = True
             handle.write(f"\n[build timed out after {BUILD_TIMEOUT_SEC} s]\n")
     if failed:
@@ -161,9 +160,7 @@ def build_image(
 # ----------------------------------------------------------------------------- rootfs and base
 
 
-def _debootstrap_rootfs(
-    tag: str, log: Callable[[str], None], suite: str = DEBOOTSTRAP_SUITE
-) -> None:
+def _debootstrap_rootfs(tag: str, log: Progress, suite: str = DEBOOTSTRAP_SUITE) -> None:
     if shutil.which("debootstrap") is None:
         if os.geteuid() == 0 and shutil.which("apt-get"):
             apt_install(["debootstrap"])
@@ -186,11 +183,8 @@ def _debootstrap_rootfs(
             tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-5:])
             raise SandboxSetupError(f"debootstrap {suite} from {mirror} failed: {tail}")
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(
-            ["docker", "import", "--change", f"LABEL {MANAGED_LABEL}=true", "-", tag],
-            stdin=tar.stdout,
-            capture_output=True,
-            text=True,
+        imported = docker(
+            "import", "--change", f"LABEL {MANAGED_LABEL}=true", "-", tag, stdin=tar.stdout
         )
         tar.wait()
         if imported.returncode != 0:
@@ -200,14 +194,9 @@ def _debootstrap_rootfs(
 def registry_answers() -> bool:
     """Whether `docker pull` of the Debian rootfs works (a quick, bounded try)."""
     try:
-        result = subprocess.run(
-            ["docker", "pull", "--quiet", REGISTRY_ROOTFS],
-            capture_output=True,
-            timeout=PULL_TIMEOUT_SEC,
-        )
-    except subprocess.TimeoutExpired:
+        return docker("pull", "--quiet", REGISTRY_ROOTFS, timeout=PULL_TIMEOUT_SEC).returncode == 0
+    except DockerTimeout:
         return False
-    return result.returncode == 0
 
 
 def rootfs_tag() -> str:
@@ -226,7 +215,7 @@ def base_tag(ca: str | os.PathLike | None = None) -> str:
     )
 
 
-def ensure_rootfs(stats: BuildStats, log: Callable[[str], None] = print) -> str:
+def ensure_rootfs(stats: BuildStats, log: Progress = progress) -> str:
     """A Debian 12 root image: pulled when possible, else debootstrapped (tagged by recipe)."""
     tag = rootfs_tag()
     with _lock("rootfs"):
@@ -235,7 +224,7 @@ def ensure_rootfs(stats: BuildStats, log: Callable[[str], None] = print) -> str:
             return tag
         if image_exists(REGISTRY_ROOTFS) or registry_answers():
             log(f"Using {REGISTRY_ROOTFS} from the registry as the root filesystem")
-            subprocess.run(["docker", "tag", REGISTRY_ROOTFS, tag], check=True)
+            docker("tag", REGISTRY_ROOTFS, tag, check=True)
         else:
             _debootstrap_rootfs(tag, log)
         stats.built.append(tag)
@@ -245,7 +234,7 @@ def ensure_rootfs(stats: BuildStats, log: Callable[[str], None] = print) -> str:
 def ensure_base(
     stats: BuildStats | None = None,
     ca: str | os.PathLike | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> str:
     """The base image tag (built once per recipe + CA bundle + rootfs)."""
     stats = stats if stats is not None else BuildStats()
@@ -268,7 +257,7 @@ def ensure_base(
                 log=log,
                 what="recipe base",
             )
-        subprocess.run(["docker", "tag", tag, f"{REPOSITORY}/base:latest"], check=True)
+        docker("tag", tag, f"{REPOSITORY}/base:latest", check=True)
         stats.built.append(tag)
     return tag
 
@@ -290,7 +279,7 @@ def ensure_toolchain(
     name: str,
     stats: BuildStats | None = None,
     ca: str | os.PathLike | None = None,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> str:
     """The tag of toolchain image NAME, building it (and the base) only when missing."""
     stats = stats if stats is not None else BuildStats()
@@ -311,19 +300,17 @@ def ensure_toolchain(
                 log=log,
                 what=f"recipe {name}",
             )
-        subprocess.run(["docker", "tag", tag, f"{REPOSITORY}/{name}:latest"], check=True)
+        docker("tag", tag, f"{REPOSITORY}/{name}:latest", check=True)
         stats.built.append(tag)
     return tag
 
 
 def list_images() -> list[dict[str, str]]:
     """Our images: repository:tag, id, size, created (from `docker images`)."""
-    out = subprocess.run(
-        [
-            "docker", "images", "--filter", f"label={MANAGED_LABEL}=true",
-            "--format", "{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.CreatedSince}}",
-        ],
-        capture_output=True, text=True, check=True,
+    out = docker(
+        "images", "--filter", f"label={MANAGED_LABEL}=true",
+        "--format", "{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.CreatedSince}}",
+        check=True,
     )  # fmt: skip
     rows = []
     for line in out.stdout.splitlines():
@@ -354,6 +341,6 @@ def prune(everything: bool = False) -> list[str]:
         ref = row["image"]
         stale = ref.rsplit(":", 1)[0] in recipe_repos and ref not in keep
         if everything or stale:
-            if subprocess.run(["docker", "rmi", ref], capture_output=True).returncode == 0:
+            if docker("rmi", ref).returncode == 0:
                 removed.append(ref)
     return removed

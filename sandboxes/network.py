@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 
+from longcat_evals.sandboxes.docker_cli import docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 
 EGRESS_NETWORK = "longcat-evals-egress"
@@ -42,21 +43,21 @@ logger = logging.getLogger(__name__)
 _ready: bool | None = None
 
 
-def _docker(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=60)
+def _network_exists() -> bool:
+    return docker("network", "inspect", EGRESS_NETWORK, timeout=60).returncode == 0
 
 
 def _create_network() -> None:
-    if _docker("network", "inspect", EGRESS_NETWORK).returncode == 0:
+    if _network_exists():
         return
-    created = _docker(
+    created = docker(
         "network", "create", "--driver", "bridge",
         "--opt", f"com.docker.network.bridge.name={EGRESS_BRIDGE}",
         "--opt", "com.docker.network.bridge.enable_icc=false",
-        "--label", f"{INFRA_LABEL}=egress", EGRESS_NETWORK,
+        "--label", f"{INFRA_LABEL}=egress", EGRESS_NETWORK, timeout=60,
     )  # fmt: skip
     # Another process may have created it meanwhile: only a network still missing is an error.
-    if created.returncode != 0 and _docker("network", "inspect", EGRESS_NETWORK).returncode:
+    if created.returncode != 0 and not _network_exists():
         raise SandboxSetupError(
             f"cannot create the sandboxes' egress network {EGRESS_NETWORK}: "
             f"{created.stderr.strip()[-300:]}"

@@ -48,23 +48,29 @@ def parse_list(value: Any, item=str, option: str = "list") -> list:
 class LongContextOptions(BaseModel):
     """The options every long-context task takes (`-T name=value`); typed here once."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Field docstrings become descriptions: the README's options table is rendered from them.
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
 
     agent: AgentName = "default"
     """`default` (plain generation: one `generate()`), `oracle` (reads the answer out of the
     prompt) or `null` (answers nothing); `mini` needs a sandbox these tasks do not have."""
     lengths: int | str | list[int | str] | None = None
-    """Total token budgets, e.g. `4k,32k,1m` (default: 4K, 8K, ... 1M; those above the window are
-    skipped with a reason; explicit ones above it are an error)."""
+    """Total token budgets, e.g. `4k,32k,1m` (K = 1024; default: 4K, 8K, ... 1M, powers of two;
+    those above the window are skipped with a reason; explicit ones above it are an error)."""
     seeds: int | str | list[int] = 1
-    """Number of seeds (an int) or a list of seeds, e.g. `0,7`."""
+    """Number of seeds (`3` = seeds 0, 1, 2) or a list of seeds, e.g. `0,7`."""
     tokenizer: str | None = None
-    """tokenizer.json path, a directory with one, or a Hugging Face name (needs the hub);
-    default: the shipped BPE (counts then approximate the model's)."""
+    """A `tokenizer.json`, a directory holding one (or transformers tokenizer files), or a Hugging
+    Face name (needs the hub; `HF_HUB_OFFLINE=1` fails at once without it); default: the shipped
+    BPE (counts then approximate the model's)."""
     window: int | str | None = None
-    """The model's context window in tokens (default 1M = 1048576)."""
+    """The model's context window in tokens (default 1M = 1048576); default lengths above it are
+    skipped (task metadata `skipped_lengths`, and a warning)."""
     answer_tokens: int | None = Field(None, gt=0)
-    """Tokens reserved for (and allowed in) the answer (default: the family's, 128 or 512)."""
+    """Tokens reserved for the answer and used as `max_tokens` (default: the family's, 128;
+    `mrcr`: 512)."""
     control: bool = False
     """Build the no-context control: the question without the haystack."""
 

@@ -11,7 +11,6 @@ out of the prompt, `null` answers nothing.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,8 +43,8 @@ from longcat_evals.evals.options import (
     task_options,
     validated,
 )
+from longcat_evals.progress import progress
 
-logger = logging.getLogger(__name__)
 VERSION = 1
 FAMILIES = ("niah", "ruler", "mrcr", "repo_retrieval")
 DEFAULT_ANSWER_TOKENS = 128
@@ -99,12 +98,9 @@ def long_context_task(
     for length in lengths:
         samples += build(tok, cfg, [length])
         if length >= 256 * 1024:  # long builds show progress
-            logger.warning(
-                "%s: built %d samples up to %d tokens (%.0f s)",
-                family,
-                len(samples),
-                length,
-                time.monotonic() - started,
+            elapsed = time.monotonic() - started
+            progress(
+                f"{family}: built {len(samples)} samples up to {length} tokens ({elapsed:.0f} s)"
             )
     return Task(
         dataset=MemoryDataset(samples, name=family),

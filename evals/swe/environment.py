@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from longcat_evals.evals.swe.schema import InstanceError, SweInstance
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.errors import ImageBuildError, SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
@@ -147,7 +148,7 @@ def local_image_tag(instance: SweInstance, toolchain_tag: str) -> str:
     return images.tag_for(f"swe-{name}", digest)
 
 
-def ensure_local_image(instance: SweInstance, log=print) -> str:
+def ensure_local_image(instance: SweInstance, log: Progress = progress) -> str:
     """Build (once per recipe hash) the image of a local instance and return its tag."""
     env = instance.environment
     if env is None:

@@ -12,7 +12,6 @@ image lacks with the containers' network off. `longcat-evals validate terminal P
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from longcat_evals.evals.terminal import hosts, image_map, network, uv_offline
 from longcat_evals.evals.terminal.environment import quiet_stripped, stripped_copy, test_scripts
 from longcat_evals.evals.terminal.loader import TaskLoadError, discover, load_task
 from longcat_evals.evals.terminal.spec import TerminalTask
+from longcat_evals.sandboxes.docker_cli import succeeds
 
 Phase = Literal["build", "agent", "solution", "verify"]
 PHASES: tuple[Phase, ...] = ("build", "agent", "solution", "verify")
@@ -126,12 +126,7 @@ def base_refs(task: TerminalTask) -> list[str]:
 
 
 def _local(ref: str) -> bool:
-    try:
-        return (
-            subprocess.run(["docker", "image", "inspect", ref], capture_output=True).returncode == 0
-        )
-    except OSError:
-        return False
+    return succeeds("image", "inspect", ref)  # no docker CLI: nothing is local
 
 
 class Checker:

@@ -20,9 +20,8 @@ import json
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,10 @@ from pathlib import Path
 from longcat_evals.evals.terminal import hosts, network, standins, uv_offline
 from longcat_evals.evals.terminal.image_map import Resolver, rewrite_dockerfile
 from longcat_evals.evals.terminal.spec import TerminalTask
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits
+from longcat_evals.sandboxes.docker_cli import DockerTimeout, docker, last_line
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -265,19 +266,14 @@ def clean_context(task: TerminalTask, context: Path) -> Iterator[Path]:
 
 
 def image_workdir(tag: str) -> str:
-    out = subprocess.run(
-        ["docker", "image", "inspect", "-f", "{{.Config.WorkingDir}}", tag],
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip() or "/"
+    return docker("image", "inspect", "-f", "{{.Config.WorkingDir}}", tag).stdout.strip() or "/"
 
 
 def build_text(
     task: TerminalTask,
     text: str,
     context: Path,
-    log: Callable[[str], None],
+    log: Progress,
     name: str,
     what: str,
 ) -> str:
@@ -313,7 +309,7 @@ def build_dockerfile(
     context: Path,
     resolver: Resolver,
     offline: bool,
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
     name: str | None = None,
 ) -> Environment:
     """Build DOCKERFILE (rewritten) in CONTEXT; returns the tagged Environment."""
@@ -369,16 +365,11 @@ def obtain_prebuilt(ref: str, resolver: Resolver) -> tuple[bool, str]:
     if not resolver.registry_answers():
         return False, "not here and no registry answers"
     try:
-        pulled = subprocess.run(
-            ["docker", "pull", "--quiet", ref],
-            capture_output=True,
-            timeout=PREBUILT_PULL_TIMEOUT_SEC,
-        )
-    except subprocess.TimeoutExpired:
+        pulled = docker("pull", "--quiet", ref, timeout=PREBUILT_PULL_TIMEOUT_SEC)
+    except DockerTimeout:
         return False, f"pull timed out after {PREBUILT_PULL_TIMEOUT_SEC} s"
     if pulled.returncode != 0:
-        error = pulled.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["failed"]
-        return False, f"pull failed: {error[0][:200]}"
+        return False, f"pull failed: {(last_line(pulled) or 'failed')[:200]}"
     return True, "pulled"
 
 
@@ -405,7 +396,7 @@ def use_prebuilt(task: TerminalTask, ref: str, how: str, offline: bool, log) -> 
 
 
 def prepare(
-    task: TerminalTask, resolver: Resolver, offline: bool, log: Callable[[str], None] = print
+    task: TerminalTask, resolver: Resolver, offline: bool, log: Progress = progress
 ) -> Environment:
     """Make the task's image(s) ready; raise SandboxSetupError with a one-line reason."""
     if task.compose_file is not None:

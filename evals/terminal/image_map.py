@@ -16,7 +16,6 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import longcat_evals.tasks
 from longcat_evals.evals.terminal import standins
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.errors import SandboxSetupError
 
@@ -126,9 +126,7 @@ def uv_version(ref: str) -> str:
     return tag
 
 
-def resolve_use(
-    use: str, log: Callable[[str], None] = print, suite: str = "bookworm", ref: str = ""
-) -> str:
+def resolve_use(use: str, log: Progress = progress, suite: str = "bookworm", ref: str = "") -> str:
     """The local tag an entry's `use` names, building stand-in images on demand."""
     if use == "base":
         return standins.base(suite, log)
@@ -161,7 +159,7 @@ class Resolver:
                     return entry, source
         return None
 
-    def resolve(self, ref: str, log: Callable[[str], None] = print):
+    def resolve(self, ref: str, log: Progress = progress):
         """(image to use, its entry or None, the Substitution or None)."""
         if self.mode == "original" or ref.startswith(f"{images.REPOSITORY}/"):
             return ref, None, None
@@ -182,7 +180,7 @@ class Resolver:
 
 
 def rewrite_dockerfile(
-    text: str, resolver: Resolver, log: Callable[[str], None] = print
+    text: str, resolver: Resolver, log: Progress = progress
 ) -> tuple[str, list[Substitution]]:
     """Replace each external FROM / COPY --from image per the resolver.
 

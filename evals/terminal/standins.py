@@ -21,10 +21,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
+from longcat_evals.progress import Progress, progress
 from longcat_evals.sandboxes import images
+from longcat_evals.sandboxes.docker_cli import docker
 from longcat_evals.sandboxes.errors import SandboxSetupError
 from longcat_evals.sandboxes.state import state_dir
 
@@ -43,7 +44,7 @@ def _check_suite(suite: str) -> None:
         raise SandboxSetupError(f"unknown Debian suite {suite!r} (known: {', '.join(SUITES)})")
 
 
-def rootfs(suite: str, log: Callable[[str], None] = print) -> str:
+def rootfs(suite: str, log: Progress = progress) -> str:
     """A Debian SUITE root image: pulled when a registry answers, else debootstrapped."""
     _check_suite(suite)
     if suite == images.DEBOOTSTRAP_SUITE:
@@ -54,16 +55,15 @@ def rootfs(suite: str, log: Callable[[str], None] = print) -> str:
             return tag
         registry = SUITES[suite]
         if images.image_exists(registry) or images.registry_answers():
-            pulled = subprocess.run(["docker", "pull", "--quiet", registry], capture_output=True)
-            if pulled.returncode == 0:
+            if docker("pull", "--quiet", registry).returncode == 0:
                 log(f"Using {registry} from the registry as the {suite} root filesystem")
-                subprocess.run(["docker", "tag", registry, tag], check=True)
+                docker("tag", registry, tag, check=True)
                 return tag
         images._debootstrap_rootfs(tag, log, suite=suite)
     return tag
 
 
-def base(suite: str, log: Callable[[str], None] = print) -> str:
+def base(suite: str, log: Progress = progress) -> str:
     """The project's base recipe (CA bundle, basics) on Debian SUITE."""
     _check_suite(suite)
     if suite == images.DEBOOTSTRAP_SUITE:
@@ -85,7 +85,7 @@ def base(suite: str, log: Callable[[str], None] = print) -> str:
     return tag
 
 
-def toolchain(name: str, suite: str, log: Callable[[str], None] = print) -> str:
+def toolchain(name: str, suite: str, log: Progress = progress) -> str:
     """Toolchain image NAME (the project's recipe) on Debian SUITE."""
     _check_suite(suite)
     if suite == images.DEBOOTSTRAP_SUITE:
@@ -118,10 +118,7 @@ def check_version(version: str) -> str:
 
 
 def _engine_arch() -> str:
-    out = subprocess.run(
-        ["docker", "info", "--format", "{{.Architecture}}"], capture_output=True, text=True
-    )
-    arch = out.stdout.strip() or platform.machine()
+    arch = docker("info", "--format", "{{.Architecture}}").stdout.strip() or platform.machine()
     if arch not in _WHEEL_ARCH:
         raise SandboxSetupError(f"no uv stand-in for the Docker engine's architecture {arch!r}")
     return _WHEEL_ARCH[arch]
@@ -154,7 +151,7 @@ def fetch_uv(version: str, into: Path) -> None:
             (into / name).chmod(0o755)
 
 
-def uv_image(version: str, log: Callable[[str], None] = print) -> str:
+def uv_image(version: str, log: Progress = progress) -> str:
     """The stand-in for ghcr.io/astral-sh/uv:VERSION (scratch, /uv and /uvx)."""
     check_version(version)
     recipe = images.RECIPES_DIR / "uv.Dockerfile"
@@ -171,7 +168,7 @@ def uv_image(version: str, log: Callable[[str], None] = print) -> str:
     return tag
 
 
-def uv_kit(versions: list[str], log: Callable[[str], None] = print) -> str:
+def uv_kit(versions: list[str], log: Progress = progress) -> str:
     """The offline uv kit image holding uv VERSIONS (the first serves unversioned installers)."""
     versions = [check_version(v) for v in dict.fromkeys(versions)]
     recipe = images.RECIPES_DIR / "uv-offline.Dockerfile"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +23,7 @@ from longcat_evals.evals.terminal.network import network_lines
 from longcat_evals.evals.terminal.solvers import agent_time_limit, terminal_oracle
 from longcat_evals.evals.terminal.spec import TerminalTask
 from longcat_evals.evals.terminal.verify import terminal_verifier
+from longcat_evals.progress import progress
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import docker_sandbox
 from longcat_evals.sandboxes.errors import SandboxSetupError
@@ -29,10 +31,11 @@ from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY, prebuild, require_
 
 BUILTIN_SUITE = Path(longcat_evals.tasks.__file__).parent / "terminal" / "builtin"
 TASK_VERSION = 1
+logger = logging.getLogger(__name__)
 
 
 def _log(message: str) -> None:
-    print(f"terminal_bench: {message}", flush=True)
+    progress(f"terminal_bench: {message}")
 
 
 def _metadata(task: TerminalTask) -> dict:
@@ -86,7 +89,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
     if env.command is not None:
         meta["compose_command"] = env.command
     if error:
-        _log(f"WARNING: {error} (this sample will error; the others go on)")
+        logger.warning("terminal_bench: %s (this sample will error; the others go on)", error)
         meta[BUILD_ERROR_KEY] = error
         spec = docker_sandbox(image)
     else:
@@ -96,7 +99,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
 
 
 def _broken(error: TaskLoadError) -> Sample:
-    _log(f"WARNING: {error} (this sample will error; the others go on)")
+    logger.warning("terminal_bench: %s (this sample will error; the others go on)", error)
     return Sample(
         id=error.task_id,
         input=f"(terminal task '{error.task_id}' could not be loaded)",
@@ -249,7 +252,9 @@ def build_dataset(
     loaded, errors = selection or load_all(path, tasks, category, difficulty)
     if category or difficulty:
         for error in errors:  # unreadable fields cannot match a filter: left out, but said
-            _log(f"WARNING: {error} (left out: its category/difficulty cannot be read)")
+            logger.warning(
+                "terminal_bench: %s (left out: its category/difficulty cannot be read)", error
+            )
         errors = []
     if not loaded and not errors:
         raise ValueError(f"No terminal tasks selected under {path}")
@@ -294,14 +299,16 @@ def terminal_bench(
     Args:
         path: A task directory or a directory of them (a Terminal-Bench checkout); default: the
             built-in suite shipped in tasks/terminal/builtin.
-        tasks: Comma-separated task ids or globs (e.g. `git-*,fix-c`).
+        tasks: Comma-separated task ids or globs (e.g. `git-*,fix-c`); an unknown id is an
+            error listing the known ones.
         category: Comma-separated categories to keep (task metadata).
         difficulty: Comma-separated difficulties to keep (easy, medium, hard).
         agent: `default` (ReAct + bash/python/editor), `mini` (bash-only), `oracle` (the task's
             solution), or `null` (does nothing).
         image_map: A YAML image map consulted before the built-in one.
-        base_images: `auto` (use a public base image when present or pullable, else its mapped
-            stand-in), `map` (always the stand-in when the map has one), `original` (never map).
+        base_images: `auto` (the task's prebuilt image, and public base images, when present
+            locally or pullable, else the Dockerfile build and mapped stand-ins), `map` (always
+            our build and the stand-in when the map has one), `original` (never substitute).
         network: Give containers the network (true/false); default: each task's own policy.
         timeout_multiplier: Factor on every task's agent and verifier timeouts.
         command_timeout_sec: Per-command time limit of the default and mini agents' tools.

@@ -16,7 +16,6 @@ study the claims.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from longcat_evals.model_adapter.reference.modeling import (
     apply_rope,
     rope_cos_sin,
 )
+from longcat_evals.progress import Progress, progress
 
 
 @dataclass
@@ -111,7 +111,7 @@ def probe_lsa(
     lengths: list[int],
     queries: int = 16,
     name: str = "model",
-    log: Callable[[str], None] = print,
+    log: Progress = progress,
 ) -> ProbeResult:
     """Run the probe on the first `length` tokens of `tokens` [1, N] for each length."""
     if not model.config.use_indexer:
