@@ -16,7 +16,7 @@ import longcat_evals.tasks
 from longcat_evals.errors import UserFacingError
 from longcat_evals.evals.agents import resolve_agent
 from longcat_evals.evals.options import AgentName, choice, task_options
-from longcat_evals.evals.terminal import environment
+from longcat_evals.evals.terminal import environment, sample_env
 from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import TaskLoadError, load_all
 from longcat_evals.evals.terminal.network import network_lines
@@ -64,7 +64,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
 
     def build() -> str:
         try:
-            built["env"] = environment.prepare(task, resolver, offline, _log)
+            built["env"] = sample_env.prepare(task, resolver, offline, _log)
         except SandboxSetupError:
             raise
         except Exception as e:  # any surprise in one task's set-up errors that sample only
@@ -93,7 +93,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
         meta[BUILD_ERROR_KEY] = error
         spec = docker_sandbox(image)
     else:
-        spec = environment.sandbox_spec(task, env, offline, memory_mb)
+        spec = sample_env.sandbox_spec(task, env, offline, memory_mb)
     meta["compose_file"] = spec.config
     return Sample(id=task.id, input=task.instruction, metadata=meta, sandbox=spec)
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from inspect_ai import eval as inspect_eval
 
-from longcat_evals.evals.terminal import environment, hosts, standins
+from longcat_evals.evals.terminal import hosts, sample_env, standins
 from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import load_task
 from longcat_evals.evals.terminal.task import TerminalDataset, terminal_bench
@@ -88,7 +88,7 @@ def test_curl_shim_and_offline_uv_are_honest(docker_engine, tmp_path):
     _run(tmp_path, "null")  # builds (or reuses) the images
     task = load_task(TB2 / "tb2-uv-pytest")
     resolver = imap.Resolver([(imap.load_map(imap.BUILTIN_MAP), "built-in")], "auto")
-    image = environment.prepare(task, resolver, offline=True, log=lambda _: None).image
+    image = sample_env.prepare(task, resolver, offline=True, log=lambda _: None).image
     other = _in(image, "curl -sS https://example.org/ ; echo rc=$?")
     assert "Could not resolve host: example.org" in other.stderr and "rc=6" in other.stdout
     missing = _in(image, "curl -LsSf https://astral.sh/uv/0.1.0/install.sh | sh; echo rc=$?")
@@ -120,17 +120,17 @@ def test_prebuilt_image_first_when_here(docker_engine, tmp_path):
     uses the prebuilt image; removing it falls back to the Dockerfile build."""
     task = load_task(TB2 / "tb2-uv-pytest")
     resolver = imap.Resolver([(imap.load_map(imap.BUILTIN_MAP), "built-in")], "auto")
-    built = environment.prepare(task, resolver, offline=True, log=lambda _: None)
+    built = sample_env.prepare(task, resolver, offline=True, log=lambda _: None)
     ref = task.docker_image
     subprocess.run(["docker", "tag", built.image, ref], check=True)
     try:
-        env = environment.prepare(task, resolver, offline=True, log=lambda _: None)
+        env = sample_env.prepare(task, resolver, offline=True, log=lambda _: None)
         assert env.source == {"kind": "prebuilt", "image": ref, "how": "local copy"}
         assert env.image.startswith("longcat-evals/tb-tb2-uv-pytest-prebuilt:")
         assert env.network_needs == [] and env.workdir == "/app"
     finally:
         subprocess.run(["docker", "rmi", ref], capture_output=True)
-    again = environment.prepare(task, resolver, offline=True, log=lambda _: None)
+    again = sample_env.prepare(task, resolver, offline=True, log=lambda _: None)
     assert again.source["kind"] == "build" and again.image == built.image
 
 
@@ -148,10 +148,10 @@ def test_tb1_compose_beside_dockerfile_is_honoured(docker_engine, tmp_path):
     )
     task = load_task(task_dir)
     resolver = imap.Resolver([(imap.load_map(imap.BUILTIN_MAP), "built-in")], "auto")
-    env = environment.prepare(task, resolver, offline=True, log=lambda _: None)
+    env = sample_env.prepare(task, resolver, offline=True, log=lambda _: None)
     assert env.source["kind"] == "compose" and "client.volumes" in env.source["dropped"]
     assert env.environment == {"TEST_DIR": "/tests", "MODE": "tb1"}
-    spec = environment.sandbox_spec(task, env, offline=True, memory_mb=None)
+    spec = sample_env.sandbox_spec(task, env, offline=True, memory_mb=None)
     default = yaml.safe_load(Path(spec.config).read_text())["services"]["default"]
     assert default["mem_limit"] == "1536m" and default["environment"]["MODE"] == "tb1"
     assert default["entrypoint"] == [
@@ -205,7 +205,7 @@ def test_dockerfile_fetching_uv_installer_builds_here(docker_engine, tmp_path):
     )
     task = load_task(task_dir)
     resolver = imap.Resolver([(imap.load_map(imap.BUILTIN_MAP), "built-in")], "map")
-    env = environment.prepare(task, resolver, offline=True, log=lambda _: None)
+    env = sample_env.prepare(task, resolver, offline=True, log=lambda _: None)
     out = _in(env.image, "uv --version && command -v uv")
     assert out.returncode == 0, out.stderr
     assert "uv 0.9.5" in out.stdout and "/root/.local/bin/uv" in out.stdout
