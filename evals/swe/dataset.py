@@ -24,6 +24,7 @@ from longcat_evals.evals.swe.adapters import (
     read_jsonl,
 )
 from longcat_evals.evals.swe.environment import ensure_local_image
+from longcat_evals.evals.swe.grading import GradingOptions, swe_sandbox
 from longcat_evals.evals.swe.schema import InstanceError, SweInstance
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
@@ -270,8 +271,11 @@ def to_samples(
     name: str,
     limits: SandboxLimits,
     fallback_image: Callable[[], str] = images.ensure_base,
+    grading: GradingOptions | None = None,
 ) -> MemoryDataset:
-    """Samples whose metadata carries the whole instance (scorer and oracle read it there)."""
+    """Samples whose metadata carries the whole instance and its grading policy (scorer and
+    oracle read them there); each sample's sandbox is `grading.swe_sandbox`'s."""
+    grading = grading or GradingOptions()
     samples = []
     for item in loaded:
         if isinstance(item, LoadFailure):
@@ -284,17 +288,14 @@ def to_samples(
                 )
             )
             continue
+        policy = grading.policy(item)
+        metadata = {"instance": item.model_dump(mode="json"), "grading": policy.as_metadata()}
         samples.append(
             Sample(
                 id=item.instance_id,
                 input=PROMPT.format(**item.model_dump()),
-                metadata={"instance": item.model_dump(mode="json")},
-                sandbox=docker_sandbox(
-                    item.image,
-                    limits=limits,
-                    working_dir=item.workdir,
-                    local_image=item.environment is not None,
-                ),
+                metadata=metadata,
+                sandbox=swe_sandbox(item, limits, policy),
             )
         )
     return MemoryDataset(samples, name=name)
