@@ -274,7 +274,8 @@ def to_samples(
     grading: GradingOptions | None = None,
 ) -> MemoryDataset:
     """Samples whose metadata carries the whole instance and its grading policy (scorer and
-    oracle read them there); each sample's sandbox is `grading.swe_sandbox`'s."""
+    oracle read them there) and the rendered compose document of its sandbox
+    (`grading.swe_sandbox`: the agent's container and the grader)."""
     grading = grading or GradingOptions()
     samples = []
     for item in loaded:
@@ -289,13 +290,20 @@ def to_samples(
             )
             continue
         policy = grading.policy(item)
-        metadata = {"instance": item.model_dump(mode="json"), "grading": policy.as_metadata()}
+        spec = swe_sandbox(item, limits, policy)
+        metadata = {
+            "instance": item.model_dump(mode="json"),
+            "grading": policy.as_metadata(),
+            # The log's sandbox entry is only the file's path (Inspect's inline ComposeConfig
+            # refuses our cgroup_parent and labels): the log carries the document too.
+            "sandbox_compose": Path(spec.config).read_text(),
+        }
         samples.append(
             Sample(
                 id=item.instance_id,
                 input=PROMPT.format(**item.model_dump()),
                 metadata=metadata,
-                sandbox=swe_sandbox(item, limits, policy),
+                sandbox=spec,
             )
         )
     return MemoryDataset(samples, name=name)

@@ -157,6 +157,15 @@ def test_swe_grader_carries_the_grading_policy_and_the_agent_stays_isolated():
                for note in pro.notes), pro.notes  # fmt: skip
 
 
+def test_a_swe_samples_log_copy_of_its_spec_converts_as_its_file_does():
+    from longcat_evals.evals.swe.dataset import to_samples
+
+    (sample,) = to_samples([_swe_instance(pro=False)], "swe", SandboxLimits())
+    logged = yaml.safe_load(sample.metadata["sandbox_compose"])
+    assert set(logged["services"]) == {"default", "grader"}
+    assert helm_values(logged).values == helm_values(sample.sandbox).values
+
+
 def test_offline_swe_grader_is_isolated_with_the_offline_knobs():
     values = helm_values(_swe_sample(network="offline")).values
     grader = values["services"]["grader"]
