@@ -15,7 +15,12 @@ from inspect_ai.solver import Generate, TaskState, chain, solver
 from inspect_ai.util import sandbox
 
 from longcat_evals.evals.swe.dataset import select, to_samples
-from longcat_evals.evals.swe.grading import GRADER_SERVICE, GradingOptions
+from longcat_evals.evals.swe.grading import (
+    GRADER_SERVICE,
+    INLINE_OUTPUT_BYTES,
+    Grader,
+    GradingOptions,
+)
 from longcat_evals.evals.swe.scorer import swe_scorer
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.evals.swe.task import swe_local
@@ -283,3 +288,40 @@ def test_the_grader_sees_nothing_of_the_agents_and_cannot_be_reached(builtin, tm
     assert "agent-was-here" in score.answer and "agent_file.txt" in score.answer
     assert score.metadata["outcome"] == "unresolved"
     assert score.metadata["grading_network"] == "online"
+
+
+BIG_OUTPUT_BYTES = INLINE_OUTPUT_BYTES + 12 * 1024 * 1024  # past exec's own 10 MiB limit too
+
+
+@solver
+def drive_the_grader():
+    """The grader's command runner on the edges: big output, exit 124, a timeout."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        grader = Grader(sandbox(GRADER_SERVICE), "/testbed")
+        code, out = await grader.sh(
+            f"head -c {BIG_OUTPUT_BYTES} /dev/zero | tr '\\0' x; echo; echo >&2 end"
+        )
+        state.store.set("big", [code, len(out), out[-5:]])
+        state.store.set("exit124", list(await grader.sh("echo before; exit 124")))
+        state.store.set("timeout", list(await grader.sh("sleep 20", timeout=2)))
+        return state
+
+    return solve
+
+
+def test_the_graders_command_runner_on_big_output_exit_124_and_timeouts(builtin, tmp_path):
+    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    limits = SandboxLimits(memory_mb=2048)
+    task = Task(
+        dataset=to_samples(chosen, "swe_runner", limits, grading=GradingOptions(limits=limits)),
+        solver=drive_the_grader(),
+    )
+    _, samples = _run(task, tmp_path)
+    sample = samples["longcat__timefmt-7"]
+    assert sample.error is None, sample.error
+    code, length, tail = sample.store["big"]
+    # All of it, read back as a file, stderr after stdout in order.
+    assert code == 0 and length == BIG_OUTPUT_BYTES + len("\nend\n") and tail == "\nend\n"
+    assert sample.store["exit124"] == [124, "before\n"]  # the script's own 124, not a timeout
+    assert sample.store["timeout"] == [None, ""]
