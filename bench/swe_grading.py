@@ -2,10 +2,12 @@
 
 Baseline (measured in the same run, same image): the raw test command (`environment.test_cmd`)
 run by `docker exec` in an already-running container whose tree has the gold patch and the
-test patch applied, i.e. only the tests. Measured: `grading.grade(instance, gold patch)`, the
-whole faithful path: start a fresh container, the harness's apply chain, the eval script
-(reset and apply the test patch, the tests, reset), swebench's log parsing and report,
-container removal. Variants run interleaved per instance, repeated, medians reported.
+test patch applied, i.e. only the tests. Measured: `grading.grade(instance, gold patch)` in a
+sample's grader (`validate.grade_patches`), the whole faithful path from the grader's first
+command: the harness's apply chain, the eval script (reset and apply the test patch, the
+tests, reset), swebench's log parsing and report. The grader's start and removal are the
+sample's (Inspect starts it with the agent's container) and are not in `total_seconds`.
+Variants run interleaved per instance, repeated, medians reported.
 
     .venv/bin/python bench/swe_grading.py [--repeats 3] [--instance-ids a,b]
 """
@@ -13,37 +15,46 @@ container removal. Variants run interleaved per instance, repeated, medians repo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
+import subprocess
 import time
 
 from rich.console import Console
 from rich.table import Table
 
 from longcat_evals.evals.swe.dataset import LoadFailure, build_images, load_local, select
-from longcat_evals.evals.swe.grading import GradingContainer, grade
 from longcat_evals.evals.swe.schema import SweInstance
+from longcat_evals.evals.swe.validate import grade_patches
 from longcat_evals.sandboxes import engine
 
 
-async def raw_test_seconds(instance: SweInstance) -> float:
+def _docker(*args: str, stdin: str | None = None, timeout: int = 120) -> str:
+    result = subprocess.run(
+        ["docker", *args], input=stdin, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"docker {args[0]}: {(result.stdout + result.stderr)[-500:]}")
+    return result.stdout
+
+
+def raw_test_seconds(instance: SweInstance) -> float:
     """Time of the test command alone, in a prepared container (gold + test patch applied)."""
-    async with GradingContainer(instance.image, instance.workdir) as box:
-        await box.sh("git config --global --add safe.directory '*'")
-        for name, patch in (("gold", instance.patch), ("tests", instance.test_patch)):
-            await box.write(f"/tmp/{name}.diff", patch)
-            code, out = await box.sh(f"git apply /tmp/{name}.diff")
-            if code != 0:
-                raise RuntimeError(f"{instance.instance_id}: {name} patch did not apply: {out}")
+    container = _docker(
+        "run", "--detach", "--network", "none", "--init", "--workdir", instance.workdir,
+        "--entrypoint", "sleep", instance.image, "infinity",
+    ).strip()  # fmt: skip
+    try:
+        _docker("exec", container, "git", "config", "--global", "--add", "safe.directory", "*")
+        for patch in (instance.patch, instance.test_patch):
+            _docker("exec", "-i", container, "git", "apply", "-", stdin=patch)
         started = time.monotonic()
-        code, out = await box.sh(instance.environment.test_cmd, timeout=1800)
-        elapsed = time.monotonic() - started
-        if code != 0:
-            raise RuntimeError(f"{instance.instance_id}: tests failed with gold: {out[-500:]}")
-        return elapsed
+        _docker("exec", container, "bash", "-c", instance.environment.test_cmd, timeout=1800)
+        return time.monotonic() - started
+    finally:
+        subprocess.run(["docker", "rm", "--force", container], capture_output=True)
 
 
-async def main(repeats: int, instance_ids: str | None) -> None:
+def main(repeats: int, instance_ids: str | None) -> None:
     console = Console(width=150)
     engine.ensure_engine()
     chosen = select(load_local(build=False), instance_ids)
@@ -57,9 +68,9 @@ async def main(repeats: int, instance_ids: str | None) -> None:
     for instance in instances:
         raw, total, script = [], [], []
         for _ in range(repeats):
-            raw.append(await raw_test_seconds(instance))
-            result = await grade(instance, instance.patch)
-            if not result.resolved:
+            raw.append(raw_test_seconds(instance))
+            (result,) = grade_patches([(instance, instance.patch)])
+            if isinstance(result, str) or not result.resolved:
                 raise RuntimeError(f"{instance.instance_id}: gold patch not resolved: {result}")
             total.append(result.total_seconds)
             script.append(result.test_seconds)
@@ -82,4 +93,4 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--instance-ids", default=None)
     args = parser.parse_args()
-    asyncio.run(main(args.repeats, args.instance_ids))
+    main(args.repeats, args.instance_ids)

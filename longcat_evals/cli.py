@@ -570,8 +570,6 @@ def validate_swe(
     Reports instances whose gold patch fails, whose FAIL_TO_PASS tests already pass at base or
     whose PASS_TO_PASS tests fail at base; exits 1 when any instance has a problem.
     """
-    import asyncio
-
     from rich.table import Table
 
     from longcat_evals.errors import UserFacingError
@@ -595,8 +593,8 @@ def validate_swe(
         mark = "[green]ok[/]" if verdict.ok else "[red]FAIL[/]"
         _log(f"  {mark} {verdict.instance_id}" + "".join(f"\n      {p}" for p in verdict.problems))
 
-    verdicts = asyncio.run(
-        validate(loaded, concurrency=concurrency, test_timeout_sec=test_timeout, on_done=done)
+    verdicts = validate(
+        loaded, concurrency=concurrency, test_timeout_sec=test_timeout, on_done=done
     )
     table = Table(title="SWE validation (oracle must resolve, null must not)")
     for column in ("instance", "oracle", "null", "problems"):

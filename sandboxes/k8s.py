@@ -16,8 +16,10 @@ no-new-privileges) the tests check that the two conversions agree.
 
 What compose has and Kubernetes cannot say per container is reported in `HelmValues.notes`
 (never silently dropped): the pids limit (a kubelet-wide `podPidsLimit`), `init: true`, the
-swap limit. Image builds (`build`, `x-local`) are dropped on purpose: the cluster pulls every
-image from a registry (`longcat-evals bundle import --registry` puts them there).
+swap limit, and a service that keeps the runtime's default capability set (SWE's grader, as
+the official harnesses grade) rather than dropping all. Image builds (`build`, `x-local`) are
+dropped on purpose: the cluster pulls every image from a registry (`longcat-evals bundle
+import --registry` puts them there).
 """
 
 from __future__ import annotations
@@ -236,6 +238,14 @@ def _service(name, spec, networks, registry, ephemeral_storage, notes) -> tuple[
     }
     if capabilities:  # the same set Docker gets (sandboxes/compose.py RUNTIME_CAPABILITIES)
         security["capabilities"] = capabilities
+    if not spec.get("cap_drop"):
+        # E.g. SWE grading, which runs with Docker's default set as the official harnesses do.
+        added = " plus " + ", ".join(capabilities["add"]) if capabilities.get("add") else ""
+        notes.append(
+            f"services.{name}: the container runtime's default capability set{added} "
+            "(Docker's here; containerd's and CRI-O's defaults differ slightly, and gVisor, the "
+            "chart's default runtime, implements capabilities and user namespaces itself)"
+        )
     out["securityContext"] = security
     if spec.get("cgroup_parent"):
         notes.append(

@@ -24,6 +24,7 @@ from longcat_evals.evals.swe.adapters import (
     read_jsonl,
 )
 from longcat_evals.evals.swe.environment import ensure_local_image
+from longcat_evals.evals.swe.grading import GradingOptions, swe_sandbox
 from longcat_evals.evals.swe.schema import InstanceError, SweInstance
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
@@ -270,8 +271,12 @@ def to_samples(
     name: str,
     limits: SandboxLimits,
     fallback_image: Callable[[], str] = images.ensure_base,
+    grading: GradingOptions | None = None,
 ) -> MemoryDataset:
-    """Samples whose metadata carries the whole instance (scorer and oracle read it there)."""
+    """Samples whose metadata carries the whole instance and its grading policy (scorer and
+    oracle read them there) and the rendered compose document of its sandbox
+    (`grading.swe_sandbox`: the agent's container and the grader)."""
+    grading = grading or GradingOptions()
     samples = []
     for item in loaded:
         if isinstance(item, LoadFailure):
@@ -284,17 +289,21 @@ def to_samples(
                 )
             )
             continue
+        policy = grading.policy(item)
+        spec = swe_sandbox(item, limits, policy)
+        metadata = {
+            "instance": item.model_dump(mode="json"),
+            "grading": policy.as_metadata(),
+            # The log's sandbox entry is only the file's path (Inspect's inline ComposeConfig
+            # refuses our cgroup_parent and labels): the log carries the document too.
+            "sandbox_compose": Path(spec.config).read_text(),
+        }
         samples.append(
             Sample(
                 id=item.instance_id,
                 input=PROMPT.format(**item.model_dump()),
-                metadata={"instance": item.model_dump(mode="json")},
-                sandbox=docker_sandbox(
-                    item.image,
-                    limits=limits,
-                    working_dir=item.workdir,
-                    local_image=item.environment is not None,
-                ),
+                metadata=metadata,
+                sandbox=spec,
             )
         )
     return MemoryDataset(samples, name=name)

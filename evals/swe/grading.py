@@ -1,10 +1,20 @@
 """Grade a patch the way the official harnesses do, in a FRESH container of the instance image.
 
-swebench 5.x (Verified, Multilingual, local): start a container from the instance image, try
-the harness's patch-apply chain (`git apply`, `--3way`, `--reject`, `patch --fuzz=5`) with the
-model patch, run the instance's eval script (it resets and applies the test patch, runs the
-tests between the output markers), then `get_eval_report` with the instance's log parser:
-resolved iff every FAIL_TO_PASS and PASS_TO_PASS test passes.
+The container is the sample's second compose service, `grader` (`swe_sandbox`,
+`grader_service`): Inspect starts it with the agent's container and removes it with the
+sample, and grading drives it through Inspect's sandbox API only (exec, write_file,
+read_file), so it runs wherever Inspect's sandbox does. It is fresh: nothing the agent does
+reaches it (no shared volume; the agent's container has no network), it holds the image as
+built (with whatever history the official eval scripts need), and `grade` refuses a grader
+used before. While the agent works it idles in `sleep infinity`: Docker's limits are
+ceilings, not reservations, so it holds only its few MiB of memory; on Kubernetes its
+requests are reserved for the whole sample (docs/KUBERNETES.md).
+
+swebench 5.x (Verified, Multilingual, local): try the harness's patch-apply chain (`git
+apply`, `--3way`, `--reject`, `patch --fuzz=5`) with the model patch, run the instance's eval
+script (it resets and applies the test patch, runs the tests between the output markers), then
+`get_eval_report` with the instance's log parser: resolved iff every FAIL_TO_PASS and
+PASS_TO_PASS test passes.
 
 SWE-bench Pro: the Pro evaluator's entry script (patch, last line of before_repo_set_cmd,
 run_script.sh on the selected test files, parser.py → output.json); resolved iff
@@ -15,25 +25,30 @@ Outcomes are kept apart: `resolved`/`unresolved`/`patch_failed`/`tests_timed_out
 as advisory flags (`infra_failure`, `infra_failure_reason`; the verdict stays as swebench gives
 it); `needs_network` (offline grading only: the eval script had to download something and no
 test ran) is no score at all. Only failures of OUR machinery raise `GradingInfraError` (the
-container could not start, an exec broke): the sample errors; it is not a wrong answer.
+grader is missing, dead, or an exec broke): the sample errors; it is not a wrong answer.
 
-Network and capabilities are the official harnesses' (see `GradingPolicy`): grading runs on
-Docker's default bridge network, as both official harnesses do; `network="offline"` grades with
-no network and the offline knobs of `OFFLINE_ENV`, and says so in the result.
+Network and capabilities are the official harnesses' (see `GradingPolicy`): online grading
+reaches the outside as both harnesses' bridge network does (through our egress network, which
+keeps the host and other samples out of reach); `network="offline"` grades with no network
+and the offline knobs of `OFFLINE_ENV`, and says so in the result.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import tempfile
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from inspect_ai.util import (
+    SandboxEnvironment,
+    SandboxEnvironmentSpec,
+    SandboxUnavailableError,
+    sandbox,
+)
 from swebench.harness.constants import APPLY_PATCH_FAIL
 from swebench.harness.grading import get_eval_report, get_logs_eval, parse_test_exit_code
 from swebench.harness.infra_failure import TIER_ENVIRONMENT, classify_text
@@ -41,9 +56,7 @@ from swebench.harness.utils import make_test_spec
 
 from longcat_evals.evals.swe.schema import SweInstance, patch_files
 from longcat_evals.sandboxes import network as sandbox_network
-from longcat_evals.sandboxes import ownership
-from longcat_evals.sandboxes.compose import SandboxLimits
-from longcat_evals.sandboxes.images import MANAGED_LABEL
+from longcat_evals.sandboxes.compose import SandboxLimits, compose_config, service, write_compose
 
 # The official harness's chain (swebench.harness.run_evaluation.GIT_APPLY_CMDS; not imported
 # because that module pulls in modal and the docker SDK at import time).
@@ -55,15 +68,20 @@ GIT_APPLY_CMDS = (
 )
 PATCH_PATH = "/tmp/patch.diff"
 EVAL_PATH = "/eval.sh"
+GRADER_SERVICE = "grader"
+"""The compose service of a SWE sample that grades it (`swe_sandbox`)."""
+OUTPUT_PATH = "/tmp/.longcat-grading-output"
+FRESH_MARK = "/tmp/.longcat-graded"
+INLINE_OUTPUT_BYTES = 4 * 1024 * 1024
+"""Command output up to this size comes back with the exec; larger is read back as a file."""
+EXEC_TIMEOUT_SEC = 120
 DEFAULT_TEST_TIMEOUT_SEC = 1800
 """swebench's `--timeout` default (run_evaluation.py)."""
 PRO_TEST_TIMEOUT_SEC = 3600
 """The Pro evaluator's Modal sandbox timeout (`timeout=60 * 60`)."""
 PRO_MEMORY_MB = 30 * 1024
 """The Pro evaluator's Modal memory limit (`memory=(5 * 1024, 30 * 1024)`: request, limit)."""
-DOCKER_TIMEOUT_SEC = 120
-# `docker run` may pull a multi-GB official image first.
-START_TIMEOUT_SEC = 1800
+DEFAULT_GRADING_LIMITS = SandboxLimits(cpus=1.0, memory_mb=4096, pids=1024, disk_mb=None)
 
 
 GradingNetwork = Literal["online", "offline"]
@@ -95,16 +113,32 @@ NEEDS_NETWORK = re.compile(
 
 @dataclass(frozen=True)
 class GradingPolicy:
-    """How the grading container is run: network, capabilities, limits, test timeout."""
+    """How the grader container runs: network, capabilities, limits, test timeout."""
 
     network: GradingNetwork = "online"
-    """`online`: Docker's default bridge network, as both official harnesses grade;
-    `offline`: no network at all plus `OFFLINE_ENV` (air-gapped users; visible in metadata)."""
+    """`online`: the outside (as both official harnesses grade, on Docker's bridge), through
+    our egress network; `offline`: no network at all plus `OFFLINE_ENV` (air-gapped users;
+    visible in metadata)."""
     cap_add: tuple[str, ...] = ("SYS_ADMIN",)
-    """swebench adds SYS_ADMIN (Docker's seccomp profile allows the user namespaces of browser
-    sandboxes only with it); the Pro evaluator adds nothing."""
+    """Added to Docker's default set. swebench adds SYS_ADMIN (Docker's seccomp profile allows
+    the user namespaces of browser sandboxes only with it); the Pro evaluator adds nothing."""
     test_timeout_sec: int = DEFAULT_TEST_TIMEOUT_SEC
-    limits: SandboxLimits | None = None
+    limits: SandboxLimits = field(default_factory=DEFAULT_GRADING_LIMITS.model_copy)
+    """CPU, memory (swap included) and pids of the grader; its `disk_mb` is not applied."""
+
+    def as_metadata(self) -> dict:
+        """The policy as a sample carries it (`metadata["grading"]`): the scorer reads it back,
+        and the log shows how each sample's grader ran."""
+        return {**asdict(self), "cap_add": list(self.cap_add), "limits": self.limits.model_dump()}
+
+    @classmethod
+    def from_metadata(cls, data: dict) -> GradingPolicy:
+        return cls(
+            network=data["network"],
+            cap_add=tuple(data["cap_add"]),
+            test_timeout_sec=int(data["test_timeout_sec"]),
+            limits=SandboxLimits.model_validate(data["limits"]),
+        )
 
 
 def official_policy(
@@ -115,13 +149,14 @@ def official_policy(
 ) -> GradingPolicy:
     """The official harness's grading for INSTANCE's dataset, with the user's overrides.
 
-    swebench (Verified, Multilingual): bridge network, SYS_ADMIN, 1800 s. SWE-bench Pro: bridge
-    network (`--block_network` is opt-in), no capability, 3600 s, 30 GiB. Local instances are
-    graded as swebench grades but offline by default: their images are built with no network,
-    so their eval scripts must not need one.
+    swebench (Verified, Multilingual): online, SYS_ADMIN, 1800 s. SWE-bench Pro: online
+    (`--block_network` is opt-in), no capability, 3600 s, 30 GiB (the task's default). Local
+    instances are graded as swebench grades but offline by default: their images are built
+    with no network, so their eval scripts must not need one.
     """
     if network is None:
         network = "offline" if instance.environment is not None else "online"
+    limits = limits or DEFAULT_GRADING_LIMITS
     if instance.pro is not None:
         return GradingPolicy(
             network=network,
@@ -134,6 +169,18 @@ def official_policy(
         test_timeout_sec=test_timeout_sec or DEFAULT_TEST_TIMEOUT_SEC,
         limits=limits,
     )
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """The user's grading options for a whole task; None keeps the official value."""
+
+    network: GradingNetwork | None = None
+    test_timeout_sec: int | None = None
+    limits: SandboxLimits | None = None
+
+    def policy(self, instance: SweInstance) -> GradingPolicy:
+        return official_policy(instance, self.network, self.test_timeout_sec, self.limits)
 
 
 class GradingInfraError(RuntimeError):
@@ -186,93 +233,119 @@ class GradeResult:
             self.infra_failure = tier == TIER_ENVIRONMENT
 
 
-async def _run(*args: str, stdin: bytes | None = None, timeout: float = DOCKER_TIMEOUT_SEC):
-    proc = await asyncio.create_subprocess_exec(
-        *args,
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(stdin), timeout)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return None, ""
-    return proc.returncode, out.decode("utf-8", errors="replace")
+class Grader:
+    """The sample's grader service, driven through Inspect's sandbox API.
 
-
-class GradingContainer:
-    """A throwaway container of IMAGE run as POLICY says (network, capabilities), removed on exit.
-
-    Always: `--init`, `no-new-privileges` (compatible with the added capabilities: it only stops
-    setuid binaries from gaining more), CPU/memory/pids limits, the entrypoint replaced by
-    `sleep infinity` (SWE-bench Pro images declare `ENTRYPOINT ["/bin/bash"]`).
+    Failures of the sandbox itself (the container died, Inspect could not exec or copy) raise
+    `GradingInfraError`; a command's own failure is its exit code.
     """
 
-    def __init__(self, image: str, workdir: str, policy: GradingPolicy | None = None):
-        self.image, self.workdir = image, workdir
-        self.policy = policy or GradingPolicy()
-        self.limits = self.policy.limits or SandboxLimits(cpus=1.0, memory_mb=4096, pids=1024)
-        self.name = f"longcat-swe-grade-{uuid.uuid4().hex[:12]}"
-
-    def run_args(self) -> list[str]:
-        """The `docker run` arguments (tests read them to check the policy)."""
-        # Online grading reaches the outside as the official harnesses' default bridge does, but
-        # through the project's egress network, which keeps the model's patch away from services
-        # on this host and from other samples (sandboxes/network.py).
-        if self.policy.network == "offline":
-            network = ["--network", "none"]
-        else:
-            sandbox_network.ensure_egress()
-            network = ["--network", sandbox_network.EGRESS_NETWORK]
-        env = []
-        if self.policy.network == "offline":
-            for key, value in OFFLINE_ENV.items():
-                env += ["--env", f"{key}={value}"]
-        caps = [f"--cap-add={cap}" for cap in self.policy.cap_add]
-        return [
-            "docker", "run", "--detach", "--name", self.name, "--label", f"{MANAGED_LABEL}=true",
-            *ownership.docker_label_args(),
-            *network, *env, *caps, "--init", "--security-opt", "no-new-privileges:true",
-            f"--cpus={self.limits.cpus}", f"--memory={self.limits.memory_mb}m",
-            f"--memory-swap={self.limits.memory_mb}m", f"--pids-limit={self.limits.pids}",
-            "--workdir", self.workdir, "--entrypoint", "sleep", self.image, "infinity",
-        ]  # fmt: skip
-
-    async def __aenter__(self) -> GradingContainer:
-        code, out = await _run(*self.run_args(), timeout=START_TIMEOUT_SEC)
-        if code != 0:
-            raise GradingInfraError(
-                f"could not start a grading container from {self.image}: {out.strip()[-300:]}"
-            )
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await _run("docker", "rm", "--force", self.name)
+    def __init__(self, box: SandboxEnvironment, workdir: str):
+        self.box, self.workdir = box, workdir
 
     async def write(self, path: str, text: str) -> None:
-        code, out = await _run(
-            "docker", "exec", "-i", self.name, "bash", "-c", f"cat > {path}", stdin=text.encode()
+        try:
+            await self.box.write_file(path, text)
+        except (SandboxUnavailableError, RuntimeError, OSError) as e:
+            raise GradingInfraError(f"could not write {path} in the grader container: {e}") from e
+
+    async def read(self, path: str) -> str | None:
+        """The file's text (undecodable bytes replaced, as logs are read), None if missing."""
+        try:
+            data = await self.box.read_file(path, text=False)
+        except FileNotFoundError:
+            return None
+        except (SandboxUnavailableError, RuntimeError, OSError) as e:
+            raise GradingInfraError(f"could not read {path} from the grader container: {e}") from e
+        return data.decode("utf-8", errors="replace")
+
+    async def sh(self, script: str, timeout: int = EXEC_TIMEOUT_SEC) -> tuple[int | None, str]:
+        """Run SCRIPT with bash in the working directory: (exit code, None on timeout; output).
+
+        stdout and stderr share one file in the container: Docker forwards the two streams
+        separately and their lines can swap, which moved test results (stdout) past the `set -x`
+        trace of the end marker (stderr) and out of the graded slice. Output past
+        `INLINE_OUTPUT_BYTES` is read back as a file (exec's output limit is 10 MiB; a test log
+        can be larger). An outer shell reports the script's status, so a script that exits 124
+        is not taken for Inspect's timeout.
+        """
+        wrapper = (
+            'bash -c "$1" >"$2" 2>&1; code=$?; '
+            f'if [ "$(wc -c <"$2")" -le {INLINE_OUTPUT_BYTES} ]; '
+            'then echo "$code inline"; cat "$2"; else echo "$code file"; fi'
         )
-        if code != 0:
-            raise GradingInfraError(f"could not write {path} in the grading container: {out}")
+        try:
+            result = await self.box.exec(
+                ["bash", "-c", wrapper, "grade", script, OUTPUT_PATH],
+                cwd=self.workdir,
+                timeout=timeout,
+                timeout_retry=False,  # never run a non-idempotent script twice
+            )
+        except TimeoutError:
+            return None, ""
+        except SandboxUnavailableError as e:
+            raise GradingInfraError(f"grader container: {e}") from e
+        status, _, output = result.stdout.partition("\n")
+        match = re.fullmatch(r"(\d+) (inline|file)", status.strip())
+        if not result.success or not match:
+            # The outer shell did not finish: the container (or its exec) broke under it.
+            raise GradingInfraError(
+                f"the grader container did not finish a command (exit code {result.returncode}):"
+                f" {(result.stderr or result.stdout).strip()[-300:]}"
+            )
+        if match.group(2) == "file":
+            output = await self.read(OUTPUT_PATH) or ""
+        return int(match.group(1)), output
 
-    async def sh(self, script: str, timeout: float = DOCKER_TIMEOUT_SEC):
-        # Merge stderr into stdout INSIDE the container: Docker forwards the two streams
-        # separately and their lines can swap, which moved test results (stdout) past the
-        # `set -x` trace of the end marker (stderr) and out of the graded slice.
-        code, out = await _run(
-            "docker", "exec", "--workdir", self.workdir, self.name,
-            "bash", "-c", f"exec 2>&1\n{script}", timeout=timeout,
-        )  # fmt: skip
-        # A dead container (OOM-killed, engine trouble) must not read as a failing patch.
-        if code is not None and code != 0 and out.startswith("Error response from daemon"):
-            raise GradingInfraError(f"grading container {self.name}: {out.strip()[:300]}")
-        return code, out
+
+def grader_service(instance: SweInstance, policy: GradingPolicy) -> dict:
+    """The compose service that grades INSTANCE: a second container of the instance image.
+
+    It starts with the sample and is removed with it; nothing the agent does reaches it (no
+    shared volume, and no network path: the agent's container has none, and the grader's
+    egress network keeps containers apart). Differences from the agent's container are the
+    official harnesses' (`GradingPolicy`): Docker's DEFAULT capability set (not our reduced
+    one) plus the policy's additions, the egress network when online, `OFFLINE_ENV` when
+    offline, the grading limits, and no disk limit (neither harness sets one).
+    """
+    limits = policy.limits.model_copy(update={"disk_mb": None})
+    spec = service(
+        instance.image,
+        network=policy.network == "online",
+        limits=limits,
+        working_dir=instance.workdir,
+        local_image=instance.environment is not None,
+        environment=OFFLINE_ENV if policy.network == "offline" else None,
+    )
+    del spec["cap_drop"]
+    if policy.cap_add:
+        spec["cap_add"] = list(policy.cap_add)
+    else:
+        del spec["cap_add"]
+    if policy.network == "online":
+        # The outside as the official harnesses' default bridge gives it, through the project's
+        # egress network, which keeps the model's patch away from services on this host and
+        # from other samples (sandboxes/network.py).
+        spec["networks"] = {sandbox_network.EGRESS_NETWORK: {}}
+    return spec
 
 
-async def _apply(box: GradingContainer, patch: str) -> tuple[bool, str, str]:
+def swe_sandbox(
+    instance: SweInstance, limits: SandboxLimits, policy: GradingPolicy
+) -> SandboxEnvironmentSpec:
+    """One SWE sample's sandbox: the agent's container (`default`, no network, our secure
+    defaults, LIMITS) and the grader (`grader_service`), both from the instance image."""
+    agent = service(
+        instance.image,
+        limits=limits,
+        working_dir=instance.workdir,
+        local_image=instance.environment is not None,
+    )
+    config = compose_config({"default": agent, GRADER_SERVICE: grader_service(instance, policy)})
+    return SandboxEnvironmentSpec("docker", str(write_compose(config)))
+
+
+async def _apply(box: Grader, patch: str) -> tuple[bool, str, str]:
     """The harness's apply chain; (applied, command, output of the last try)."""
     await box.write(PATCH_PATH, patch if patch.endswith("\n") else patch + "\n")
     output = ""
@@ -298,22 +371,43 @@ async def grade(
     patch: str,
     *,
     policy: GradingPolicy | None = None,
+    box: SandboxEnvironment | None = None,
 ) -> GradeResult:
-    """Grade PATCH (a diff against base_commit; may be empty) for INSTANCE.
+    """Grade PATCH (a diff against base_commit; may be empty) for INSTANCE in the sample's
+    grader (BOX, default: the sample's `grader` service), once: a grader already used refuses.
 
-    POLICY defaults to the official one for the instance's dataset (`official_policy`).
+    POLICY is the one the grader was started with (the sample's `metadata["grading"]`); it
+    defaults to the official one for the instance's dataset (`official_policy`).
     """
     started = time.monotonic()
     policy = policy or official_policy(instance)
-    async with GradingContainer(instance.image, instance.workdir, policy) as box:
-        await box.sh("git config --global --add safe.directory '*'")
-        if instance.pro is not None:
-            result = await _grade_pro(box, instance, patch, policy.test_timeout_sec)
-        else:
-            result = await _grade_swebench(box, instance, patch, policy.test_timeout_sec)
+    grader = Grader(box or _grader_box(instance), instance.workdir)
+    code, out = await grader.sh(
+        f"if [ -e {FRESH_MARK} ]; then echo 'already used'; exit 3; fi; touch {FRESH_MARK}\n"
+        "git config --global --add safe.directory '*'"
+    )
+    if code != 0:
+        raise GradingInfraError(
+            f"{instance.instance_id}: the grader container is not fresh ({out.strip()[-200:]}): "
+            "each sample is graded once, in its own fresh grader"
+        )
+    if instance.pro is not None:
+        result = await _grade_pro(grader, instance, patch, policy)
+    else:
+        result = await _grade_swebench(grader, instance, patch, policy)
     result.grading_network = policy.network
     result.total_seconds = time.monotonic() - started
     return result
+
+
+def _grader_box(instance: SweInstance) -> SandboxEnvironment:
+    try:
+        return sandbox(GRADER_SERVICE)
+    except (ValueError, ProcessLookupError) as e:
+        raise GradingInfraError(
+            f"{instance.instance_id}: the sample's sandbox has no '{GRADER_SERVICE}' service "
+            "(build SWE samples' sandboxes with grading.swe_sandbox)"
+        ) from e
 
 
 def _needs_network(network: GradingNetwork, log: str) -> str:
@@ -329,9 +423,9 @@ def _needs_network(network: GradingNetwork, log: str) -> str:
 
 
 async def _grade_swebench(
-    box: GradingContainer, instance: SweInstance, patch: str, test_timeout_sec: int
+    box: Grader, instance: SweInstance, patch: str, policy: GradingPolicy
 ) -> GradeResult:
-    iid = instance.instance_id
+    iid, test_timeout_sec = instance.instance_id, policy.test_timeout_sec
     apply_command = "(empty patch)"
     if patch.strip():
         applied, apply_command, output = await _apply(box, patch)
@@ -369,7 +463,7 @@ async def _grade_swebench(
         infra_failure_reason=report.get("infra_failure_reason", ""), test_exit_code=exit_code,
     )  # fmt: skip
     if not report["patch_successfully_applied"]:
-        needed = _needs_network(box.policy.network, log)
+        needed = _needs_network(policy.network, log)
         if needed:
             reason = f"graded offline and the eval script needed the network: {needed}"
             return GradeResult(iid, False, "needs_network", reason, **common)
@@ -406,9 +500,9 @@ def strip_binary_hunks(patch: str) -> tuple[str, list[str]]:
 
 
 async def _grade_pro(
-    box: GradingContainer, instance: SweInstance, patch: str, test_timeout_sec: int
+    box: Grader, instance: SweInstance, patch: str, policy: GradingPolicy
 ) -> GradeResult:
-    iid, pro = instance.instance_id, instance.pro
+    iid, pro, test_timeout_sec = instance.instance_id, instance.pro, policy.test_timeout_sec
     assert pro is not None
     patch, stripped = strip_binary_hunks(patch)
     await box.sh("mkdir -p /workspace")
@@ -431,8 +525,10 @@ async def _grade_pro(
         return GradeResult(
             iid, False, "tests_timed_out", f"tests ran past {test_timeout_sec} s", **common
         )
-    _, logs = await box.sh("cat /workspace/stdout.log /workspace/stderr.log")
-    _, output = await box.sh("cat /workspace/output.json")
+    logs = "".join(
+        [await box.read(f"/workspace/{name}.log") or "" for name in ("stdout", "stderr")]
+    )
+    output = await box.read("/workspace/output.json") or ""
     try:
         tests = json.loads(output)["tests"]
         status_map = {t["name"]: t["status"] for t in tests}
@@ -443,7 +539,7 @@ async def _grade_pro(
     if not passed:
         # No test passed: the run script may have stopped early (Pro's run scripts `set -e`;
         # 11 NodeBB ones `npm install` first). Offline, that is "needs network", not a 0.
-        needed = _needs_network(box.policy.network, log + "\n" + logs)
+        needed = _needs_network(policy.network, log + "\n" + logs)
         if needed:
             reason = f"graded offline and the run script needed the network: {needed}"
             result = GradeResult(iid, False, "needs_network", reason, **common)

@@ -1,4 +1,4 @@
-"""The SWE scorer: take the agent's diff, grade it in a fresh container, flag test edits."""
+"""The SWE scorer: take the agent's diff, grade it in the sample's fresh grader, flag test edits."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from inspect_ai.scorer import Score, Scorer, Target, accuracy, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
-from longcat_evals.evals.swe.grading import GradingNetwork, grade, official_policy
+from longcat_evals.evals.swe.grading import GradingPolicy, grade
 from longcat_evals.evals.swe.schema import patch_files
 from longcat_evals.evals.swe.solvers import PREEXISTING_KEY, instance_of
-from longcat_evals.sandboxes.compose import SandboxLimits
 
 DIFF_TIMEOUT_SEC = 300
 # Paths that look like tests in the languages we grade (besides the test patch's own files).
@@ -46,28 +45,19 @@ def edited_test_files(diff: str, test_patch_files: list[str]) -> list[str]:
 
 
 @scorer(metrics=[accuracy(), stderr()])
-def swe_scorer(
-    test_timeout_sec: int | None = None,
-    limits: SandboxLimits | None = None,
-    grading_network: GradingNetwork | None = None,
-) -> Scorer:
+def swe_scorer() -> Scorer:
     """1 iff every FAIL_TO_PASS and PASS_TO_PASS test passes after the agent's patch.
 
-    Grading is the official harness's for the instance's dataset (`grading.official_policy`).
-    A sample graded offline whose eval script needed the network scores NaN (unscored, with
+    The patch is graded in the sample's `grader` service, under the grading policy the sample
+    was built with (`metadata["grading"]`: network, capabilities, limits and test timeout, the
+    official harness's for the instance's dataset unless the task's options changed them). A
+    sample graded offline whose eval script needed the network scores NaN (unscored, with
     `outcome: needs_network` and the reason): it was not graded, so it is neither 0 nor an error.
-
-    Args:
-        test_timeout_sec: Wall-clock limit of the eval script (None: the official 1800 s, 3600 s
-            for SWE-bench Pro).
-        limits: Resource limits of the grading container.
-        grading_network: `online` (bridge network, as the official harnesses grade) or
-            `offline` (no network; recorded as `grading_network` in the score's metadata).
-            None: online for the official datasets, offline for local ones.
     """
 
     async def score(state: TaskState, target: Target) -> Score:
         instance = instance_of(state)
+        policy = GradingPolicy.from_metadata(state.metadata["grading"])
         preexisting = state.store.get(PREEXISTING_KEY, [])
         if preexisting:
             await sandbox().write_file(PREEXISTING_PATH, "\0".join(preexisting) + "\0")
@@ -87,12 +77,11 @@ def swe_scorer(
                     "outcome": "no_diff",
                     "flag_test_edit": False,
                     "edited_test_files": [],
-                    "grading_network": grading_network or official_policy(instance).network,
+                    "grading_network": policy.network,
                 },
             )
         patch = result.stdout
         edited = edited_test_files(patch, instance.test_files())
-        policy = official_policy(instance, grading_network, test_timeout_sec, limits)
         graded = await grade(instance, patch, policy=policy)
         metadata = graded.as_metadata()
         metadata.update(

@@ -64,25 +64,26 @@ def _task(
     grading_memory_mb: int | None,
 ) -> Task:
     from longcat_evals.evals.swe.dataset import build_images, select, to_samples
+    from longcat_evals.evals.swe.grading import GradingOptions
     from longcat_evals.evals.swe.scorer import swe_scorer
 
     limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=PIDS_LIMIT)
-    grading_limits = SandboxLimits(
-        cpus=cpus, memory_mb=grading_memory_mb or memory_mb, pids=PIDS_LIMIT
+    grading = GradingOptions(
+        network=grading_network,
+        test_timeout_sec=test_timeout_sec,
+        limits=SandboxLimits(cpus=cpus, memory_mb=grading_memory_mb or memory_mb, pids=PIDS_LIMIT),
     )
     # Build only the chosen instances' images (official images are pulled by Inspect instead).
     chosen = build_images(select(loaded, instance_ids, limit, shuffle, seed))
     return Task(
-        dataset=to_samples(chosen, name, limits),
+        # Each sample's sandbox holds its grader too (grading.swe_sandbox), so the grading
+        # options are the samples', not the scorer's.
+        dataset=to_samples(chosen, name, limits, grading=grading),
         # In `setup`, not `solver`: `--solver` replaces the solver but never these steps, so no
         # agent ever starts in a container that still holds the fix's history.
         setup=[require_sandbox(), hide_future()],
         solver=_agent(agent, command_timeout_sec, max_output_chars, _workdir(chosen)),
-        scorer=swe_scorer(
-            test_timeout_sec=test_timeout_sec,
-            limits=grading_limits,
-            grading_network=grading_network,
-        ),
+        scorer=swe_scorer(),
         message_limit=message_limit,
         fail_on_error=False,
         version=TASK_VERSION,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -92,96 +90,13 @@ def test_the_parent_limit_holds_over_a_containers_own_higher_limit(base_image):
 
 # ----------------------------------------------------------------------------- network reach
 
-CONNECT = """
-import socket, sys
-for target in sys.argv[1:]:
-    host, port = target.rsplit(":", 1)
-    try:
-        socket.create_connection((host, int(port)), timeout=4).close(); print(target, "open")
-    except OSError as e:
-        print(target, "blocked", type(e).__name__)
-"""
 
-
-class _Listener:
-    """A TCP server on the host (0.0.0.0) that accepts and closes, in a thread."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("0.0.0.0", 0))
-        self.sock.listen()
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            conn.close()
-
-
-def _outside_peer(name: str) -> tuple[str, subprocess.Popen]:
-    """A TCP server in a network namespace of its own, routed from the host (the 'outside')."""
-    host_if, peer_if = f"{name}h", f"{name}p"
-    cmds = [
-        ["ip", "netns", "add", name],
-        ["ip", "link", "add", host_if, "type", "veth", "peer", "name", peer_if],
-        ["ip", "link", "set", peer_if, "netns", name],
-        ["ip", "addr", "add", "10.231.7.1/30", "dev", host_if],
-        ["ip", "link", "set", host_if, "up"],
-        ["ip", "netns", "exec", name, "ip", "addr", "add", "10.231.7.2/30", "dev", peer_if],
-        ["ip", "netns", "exec", name, "ip", "link", "set", peer_if, "up"],
-        ["ip", "netns", "exec", name, "ip", "route", "add", "default", "via", "10.231.7.1"],
-    ]
-    for cmd in cmds:
-        subprocess.run(cmd, check=True, capture_output=True)
-    server = subprocess.Popen(
-        ["ip", "netns", "exec", name, "python3", "-c",
-         "import socket\ns=socket.socket(); s.bind(('10.231.7.2', 8797)); s.listen()\n"
-         "while True: s.accept()[0].close()"],
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("10.231.7.2", 8797), timeout=1).close()
-            return "10.231.7.2:8797", server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("the outside peer did not start")
-
-
-def _gateway() -> str:
-    out = subprocess.run(
-        ["docker", "network", "inspect", network.EGRESS_NETWORK,
-         "--format", "{{(index .IPAM.Config 0).Gateway}}"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return out.stdout.strip()
-
-
-def _host_address() -> str:
-    """An address of this host outside Docker's bridges (its route to the internet)."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.connect(("192.0.2.123", 9))  # no packet is sent for a UDP connect
-    return probe.getsockname()[0]
-
-
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("ip") is None, reason="needs root and ip")
 def test_network_on_reaches_the_outside_but_not_the_host_or_other_samples(
-    docker_engine, base_image, tmp_path
+    network_reach, base_image, tmp_path
 ):
-    listener = _Listener()
-    name = f"lce{os.getpid() % 100000}"
-    peer, server = _outside_peer(name)
+    reach = network_reach
     other = f"lce-test-other-sample-{os.getpid()}"
     try:
-        assert network.ensure_egress(), "the host firewall rule could not be installed"
         # Another sample's container on the same egress network, serving on 8796.
         subprocess.run(
             ["docker", "run", "--detach", "--rm", "--name", other, "--network",
@@ -195,30 +110,22 @@ def test_network_on_reaches_the_outside_but_not_the_host_or_other_samples(
              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
-        gateway = f"{_gateway()}:{listener.port}"
-        host = f"{_host_address()}:{listener.port}"
-        docker0 = f"172.17.0.1:{listener.port}"
-        targets = [gateway, host, docker0, f"{other_ip}:8796", peer]
+        targets = [*reach.host_targets, f"{other_ip}:8796", reach.peer]
         time.sleep(1)  # the other sample's server is listening
-        command = f"python3 -c '{CONNECT}' {' '.join(targets)}"
-        out = _probe(tmp_path, command, network_on=True)
-        verdicts = dict(line.rsplit(" ", 2)[:2] for line in out.splitlines() if " " in line)
-        assert verdicts[peer] == "open", out  # the outside
-        for blocked in (gateway, host, docker0, f"{other_ip}:8796"):
+        out = _probe(tmp_path, reach.command(targets), network_on=True)
+        verdicts = reach.verdicts(out)
+        assert verdicts[reach.peer] == "open", out  # the outside
+        for blocked in (*reach.host_targets, f"{other_ip}:8796"):
             assert verdicts[blocked] == "blocked", out
-        assert listener.accepted == 0
+        assert reach.listener.accepted == 0
         # The same listener is reachable from the host itself: the block is the firewall's.
-        socket.create_connection((_gateway(), listener.port), timeout=4).close()
+        socket.create_connection((reach.gateway_ip, reach.listener.port), timeout=4).close()
         deadline = time.monotonic() + 5
-        while listener.accepted == 0 and time.monotonic() < deadline:
+        while reach.listener.accepted == 0 and time.monotonic() < deadline:
             time.sleep(0.1)  # the accept runs in the listener's thread
-        assert listener.accepted == 1
+        assert reach.listener.accepted == 1
     finally:
-        listener.sock.close()
-        server.kill()
         subprocess.run(["docker", "rm", "--force", other], capture_output=True)
-        subprocess.run(["ip", "netns", "del", name], capture_output=True)
-        subprocess.run(["ip", "link", "del", f"{name}h"], capture_output=True)
 
 
 def test_samples_own_networks_have_no_host_address(docker_engine, tmp_path):

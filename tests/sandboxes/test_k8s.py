@@ -44,9 +44,31 @@ def _smoke():
 
 
 def _swe_prebuilt():
-    """As evals/swe/dataset.py builds an official instance: a pulled image, its repo dir."""
+    """An official instance's agent container alone: a pulled image, its repo dir."""
     return docker_sandbox(PRO_IMAGE, limits=SandboxLimits(cpus=2, memory_mb=8192, pids=4096),
                           working_dir="/app", local_image=False)  # fmt: skip
+
+
+def _swe_instance(pro: bool):
+    from longcat_evals.evals.swe.schema import ProGrading, SweInstance
+
+    grading = ProGrading(run_script="x", parser_script="x", before_repo_set_cmd="x",
+                         selected_test_files=["t.js"]) if pro else None  # fmt: skip
+    return SweInstance(
+        instance_id="owner__repo-1", repo="owner/repo", base_commit="1e137b07",
+        problem_statement="x", patch="", test_patch="", FAIL_TO_PASS=["t"], PASS_TO_PASS=[],
+        language="javascript", image=PRO_IMAGE, workdir="/app", pro=grading,
+    )  # fmt: skip
+
+
+def _swe_sample(pro: bool = False, network: str | None = None):
+    """As evals/swe/dataset.py builds a sample: the agent's container and the grader."""
+    from longcat_evals.evals.swe.grading import GradingOptions, swe_sandbox
+
+    instance = _swe_instance(pro)
+    limits = SandboxLimits(cpus=2, memory_mb=8192, pids=4096)
+    grading = GradingOptions(network=network, limits=limits.model_copy(update={"memory_mb": 30720}))
+    return swe_sandbox(instance, limits, grading.policy(instance))
 
 
 def _network_on():
@@ -73,6 +95,9 @@ def _terminal_multi(tmp_path: Path, offline: bool = True):
 SHAPES = {
     "smoke": lambda tmp: _smoke(),
     "swe_prebuilt": lambda tmp: _swe_prebuilt(),
+    "swe_with_grader": lambda tmp: _swe_sample(),
+    "swe_pro_with_grader": lambda tmp: _swe_sample(pro=True),
+    "swe_offline_grader": lambda tmp: _swe_sample(network="offline"),
     "network_on": lambda tmp: _network_on(),
     "terminal_multi": lambda tmp: _terminal_multi(tmp),
 }
@@ -105,6 +130,47 @@ def test_network_on_opens_egress_to_the_world(tmp_path):
     values = helm_values(_network_on()).values
     assert values["allowEntities"] == ["world"]
     assert "networkIsolated" not in values["services"]["default"]
+
+
+def test_swe_grader_carries_the_grading_policy_and_the_agent_stays_isolated():
+    result = helm_values(_swe_sample())
+    services = result.values["services"]
+    agent, grader = services["default"], services["grader"]
+    assert agent["networkIsolated"] is True  # the agent reaches nothing, the grader included
+    # Online grading: the chart's egress policy opens the world; the isolated agent's pod
+    # keeps its egressDeny (Cilium resolves deny before allow).
+    assert result.values["allowEntities"] == ["world"] and "networkIsolated" not in grader
+    # swebench's grading: the runtime's default capabilities plus SYS_ADMIN, nothing dropped.
+    assert grader["securityContext"] == {
+        "privileged": False,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"add": ["SYS_ADMIN"]},
+    }
+    assert grader["command"] == ["sleep", "infinity"] and grader["image"] == agent["image"]
+    limits = {"cpu": 2.0, "memory": "30720Mi"}
+    assert grader["resources"] == {"limits": limits, "requests": limits}
+    assert any("services.grader: the container runtime's default capability set plus SYS_ADMIN"
+               in note for note in result.notes), result.notes  # fmt: skip
+    pro = helm_values(_swe_sample(pro=True))
+    assert "capabilities" not in pro.values["services"]["grader"]["securityContext"]
+    assert any("services.grader: the container runtime's default capability set (" in note
+               for note in pro.notes), pro.notes  # fmt: skip
+
+
+def test_a_swe_samples_log_copy_of_its_spec_converts_as_its_file_does():
+    from longcat_evals.evals.swe.dataset import to_samples
+
+    (sample,) = to_samples([_swe_instance(pro=False)], "swe", SandboxLimits())
+    logged = yaml.safe_load(sample.metadata["sandbox_compose"])
+    assert set(logged["services"]) == {"default", "grader"}
+    assert helm_values(logged).values == helm_values(sample.sandbox).values
+
+
+def test_offline_swe_grader_is_isolated_with_the_offline_knobs():
+    values = helm_values(_swe_sample(network="offline")).values
+    grader = values["services"]["grader"]
+    assert grader["networkIsolated"] is True and "allowEntities" not in values
+    assert {"name": "PIP_NO_INDEX", "value": "1"} in grader["env"]
 
 
 def test_offline_multi_service_reaches_its_sidecar_but_not_the_world(tmp_path):

@@ -149,3 +149,49 @@ def builtin(docker_engine):
     failures = [item for item in loaded if isinstance(item, LoadFailure)]
     assert not failures, failures
     return {item.instance_id: item for item in loaded}
+
+
+@pytest.fixture
+def in_graders(tmp_path):
+    """Run shell probes in real graders of SWE sample sandboxes (`grading.swe_sandbox`):
+    `in_graders([(instance, policy, script), ...])` → [(exit code, stdout + stderr), ...], one
+    Inspect eval with one sample per probe."""
+    from inspect_ai import Task
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.dataset import Sample
+    from inspect_ai.solver import Generate, TaskState, solver
+    from inspect_ai.util import sandbox
+
+    from longcat_evals.evals.swe.grading import GRADER_SERVICE, swe_sandbox
+    from longcat_evals.evals.swe.validate import IDLE_AGENT_LIMITS
+
+    @solver
+    def probe():
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            script = state.metadata["script"]
+            result = await sandbox(GRADER_SERVICE).exec(["bash", "-c", script], timeout=600)
+            state.store.set("probe", [result.returncode, result.stdout + result.stderr])
+            return state
+
+        return solve
+
+    def run(jobs):
+        samples = [
+            Sample(
+                id=n,
+                input="probe",
+                metadata={"script": script},
+                sandbox=swe_sandbox(instance, IDLE_AGENT_LIMITS, policy),
+            )
+            for n, (instance, policy, script) in enumerate(jobs)
+        ]
+        (log,) = inspect_eval(
+            Task(dataset=samples, solver=probe()), model="none/none", display="none",
+            log_dir=str(tmp_path / "probe-logs"), max_samples=4,
+        )  # fmt: skip
+        by_id = {s.id: s for s in log.samples}
+        for sample in by_id.values():
+            assert sample.error is None, sample.error
+        return [tuple(by_id[n].store["probe"]) for n in range(len(jobs))]
+
+    return run

@@ -1,8 +1,9 @@
 """Grading network and capabilities as the official harnesses grade, in real containers.
 
-- The grading container's network (`online`: Docker's bridge, as swebench and the Pro evaluator
-  grade; `offline`: none, with the offline knobs), capabilities (SYS_ADMIN for swebench, none
-  for Pro) and `no-new-privileges`.
+- The grader service's network (`online`: the outside, as swebench and the Pro evaluator
+  grade, but not this host; `offline`: none, with the offline knobs), capabilities (Docker's
+  default set plus SYS_ADMIN for swebench), limits (cgroup memory, pids, CPU) and
+  `no-new-privileges`, read from the running grader itself.
 - An instance whose eval script runs `pip install -e .` before the tests, as 498 of 500
   Verified eval scripts do (a setuptools project: with build isolation pip must fetch the build
   backend): a patch that breaks imports is unresolved (0, not an error) with swebench's
@@ -15,7 +16,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import subprocess
@@ -31,13 +31,13 @@ from longcat_evals.evals.swe.dataset import to_samples
 from longcat_evals.evals.swe.environment import ensure_local_image
 from longcat_evals.evals.swe.grading import (
     OFFLINE_ENV,
-    GradingContainer,
+    GradingOptions,
     GradingPolicy,
-    grade,
     official_policy,
 )
 from longcat_evals.evals.swe.scorer import swe_scorer
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
+from longcat_evals.evals.swe.validate import grade_patches
 from longcat_evals.results.scoring import headline
 from longcat_evals.sandboxes import images
 from longcat_evals.sandboxes.compose import SandboxLimits
@@ -171,12 +171,25 @@ def pip_instance(tmp_path_factory, docker_engine):
     subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
 
 
-def _in_container(policy: GradingPolicy, image: str, script: str) -> tuple[int, str]:
-    async def run():
-        async with GradingContainer(image, "/", policy) as box:
-            return await box.sh(script)
+# Docker's default capability set (moby's oci/caps/defaults.go): CHOWN DAC_OVERRIDE FSETID
+# FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL
+# AUDIT_WRITE, as the bits of /proc/<pid>/status CapEff.
+DOCKER_DEFAULT_CAPS = 0x00000000A80425FB
+SYS_ADMIN_BIT = 1 << 21
+LIMITS_PROBE = (
+    "grep -E 'CapEff|NoNewPrivs' /proc/self/status; "
+    "echo mem=$(cat /sys/fs/cgroup/memory.max 2>/dev/null "
+    "|| cat /sys/fs/cgroup/memory/memory.limit_in_bytes); "
+    "echo pids=$(cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max); "
+    "v1=/sys/fs/cgroup/cpu; echo cpu=$(cat /sys/fs/cgroup/cpu.max 2>/dev/null "
+    "|| echo $(cat $v1/cpu.cfs_quota_us) $(cat $v1/cpu.cfs_period_us)); "
+    "echo nets=$(ls /sys/class/net | tr '\\n' ,); env | grep PIP_ || true"
+)
 
-    return asyncio.run(run())
+
+def _fields(out: str) -> dict[str, str]:
+    pairs = [line.replace(":\t", "=", 1).split("=", 1) for line in out.splitlines()]
+    return {key.strip(): value.strip() for key, value in (p for p in pairs if len(p) == 2)}
 
 
 def test_official_policies(pip_instance, builtin):
@@ -188,24 +201,51 @@ def test_official_policies(pip_instance, builtin):
     assert official_policy(pip_instance.instance, network="offline").network == "offline"
 
 
-def test_grading_container_network_and_privileges(builtin):
-    image = builtin["longcat__inikit-12"].image
-    probe = "ls /sys/class/net; grep NoNewPrivs /proc/self/status; env | grep PIP_ || true"
-    code, online = _in_container(GradingPolicy(network="online"), image, probe)
-    assert code == 0 and "eth0" in online.split()
-    assert "NoNewPrivs:\t1" in online and "PIP_NO_INDEX" not in online
-    code, offline = _in_container(GradingPolicy(network="offline"), image, probe)
-    assert code == 0 and offline.split()[0] == "lo" and "eth0" not in offline.split()
-    assert f"PIP_NO_INDEX={OFFLINE_ENV['PIP_NO_INDEX']}" in offline
+def test_the_running_grader_has_the_policys_network_capabilities_and_limits(builtin, in_graders):
+    instance = builtin["longcat__inikit-12"]
+    limits = SandboxLimits(cpus=1.5, memory_mb=1536, pids=700)
+    policies = [
+        GradingPolicy(network="online", limits=limits),  # as swebench grades
+        GradingPolicy(network="offline", limits=limits),
+        GradingPolicy(network="online", cap_add=(), limits=limits),  # as the Pro evaluator
+    ]
+    online, offline, pro = (
+        _fields(out)
+        for code, out in in_graders([(instance, policy, LIMITS_PROBE) for policy in policies])
+    )
+    for probe in (online, offline, pro):
+        assert probe["NoNewPrivs"] == "1"
+        assert int(probe["mem"]) == 1536 * 1024 * 1024, probe
+        assert probe["pids"] == "700" and probe["cpu"] == "150000 100000", probe
+    # Docker's default set (not the agent's reduced one), plus SYS_ADMIN as swebench grades.
+    assert int(online["CapEff"], 16) == DOCKER_DEFAULT_CAPS | SYS_ADMIN_BIT
+    assert int(offline["CapEff"], 16) == DOCKER_DEFAULT_CAPS | SYS_ADMIN_BIT
+    assert int(pro["CapEff"], 16) == DOCKER_DEFAULT_CAPS
+    assert "eth0" in online["nets"].split(",") and "PIP_NO_INDEX" not in online
+    assert offline["nets"] == "lo," and offline["PIP_NO_INDEX"] == OFFLINE_ENV["PIP_NO_INDEX"]
 
 
-def test_sys_admin_as_swebench_grants_it_and_pro_does_not(builtin):
-    image = builtin["longcat__inikit-12"].image
+def test_online_grading_reaches_the_outside_but_not_this_host(builtin, in_graders, network_reach):
+    reach = network_reach
+    instance = builtin["longcat__inikit-12"]
+    command = reach.command([reach.peer, *reach.host_targets])
+    ((code, out),) = in_graders([(instance, GradingPolicy(network="online"), command)])
+    verdicts = reach.verdicts(out)
+    assert verdicts[reach.peer] == "open", out
+    for target in reach.host_targets:
+        assert verdicts[target] == "blocked", out
+    assert reach.listener.accepted == 0
+
+
+def test_sys_admin_as_swebench_grants_it_and_pro_does_not(builtin, in_graders):
+    instance = builtin["longcat__inikit-12"]
     userns = "unshare --user --map-root-user true && echo userns-ok"
-    code, out = _in_container(GradingPolicy(cap_add=("SYS_ADMIN",)), image, userns)
-    assert code == 0 and "userns-ok" in out
-    code, out = _in_container(GradingPolicy(cap_add=()), image, userns)
-    assert code != 0 and "Operation not permitted" in out
+    (granted, denied) = in_graders(
+        [(instance, GradingPolicy(cap_add=("SYS_ADMIN",)), userns),
+         (instance, GradingPolicy(cap_add=()), userns)]
+    )  # fmt: skip
+    assert granted[0] == 0 and "userns-ok" in granted[1]
+    assert denied[0] != 0 and "Operation not permitted" in denied[1]
 
 
 def test_browser_style_suite_needs_sys_admin(builtin):
@@ -219,29 +259,28 @@ def test_browser_style_suite_needs_sys_admin(builtin):
     )
     instance = from_local_row(row, BUILTIN_INSTANCES.parent, "fixture")
     instance = instance.model_copy(update={"image": builtin["longcat__inikit-12"].image})
-    granted = asyncio.run(grade(instance, instance.patch))
+    (granted,) = grade_patches([(instance, instance.patch)])
     assert granted.outcome == "resolved", granted
-    denied = official_policy(instance)
-    denied = GradingPolicy(network=denied.network, cap_add=())
-    result = asyncio.run(grade(instance, instance.patch, policy=denied))
+    official = official_policy(instance)
+    denied = GradingPolicy(network=official.network, cap_add=())
+    (result,) = grade_patches([(instance, instance.patch)], grading=denied)
     assert result.outcome == "no_test_results" and "Operation not permitted" in result.log_tail
 
 
 @pytest.mark.parametrize("network", ["online", "offline"])
 def test_gold_and_null_with_pip_install(network, pip_instance):
     instance = pip_instance.instance
-    policy = official_policy(instance, network=network)
-    gold = asyncio.run(grade(instance, instance.patch, policy=policy))
+    grading = GradingOptions(network=network)
+    gold, null = grade_patches([(instance, instance.patch), (instance, "")], grading=grading)
     assert gold.outcome == "resolved" and gold.grading_network == network, gold
-    null = asyncio.run(grade(instance, "", policy=policy))
     assert null.outcome == "unresolved" and null.scored
 
 
 @pytest.mark.parametrize("network", ["online", "offline"])
 def test_broken_import_is_unresolved_not_an_error(network, pip_instance):
     instance = pip_instance.instance
-    policy = official_policy(instance, network=network)
-    result = asyncio.run(grade(instance, pip_instance.broken, policy=policy))
+    grading = GradingOptions(network=network)
+    (result,) = grade_patches([(instance, pip_instance.broken)], grading=grading)
     assert not result.resolved and result.scored
     assert result.outcome == "no_test_results", result
     # swebench's advisory verdict, exactly: a missing module is the ambiguous tier.
@@ -253,8 +292,8 @@ def test_broken_import_is_unresolved_not_an_error(network, pip_instance):
 
 def test_patch_needing_a_download_offline_is_needs_network(pip_instance):
     instance = pip_instance.instance
-    policy = official_policy(instance, network="offline")
-    result = asyncio.run(grade(instance, pip_instance.new_dependency, policy=policy))
+    grading = GradingOptions(network="offline")
+    (result,) = grade_patches([(instance, pip_instance.new_dependency)], grading=grading)
     assert result.outcome == "needs_network" and not result.scored, result
     assert "longcat-absent-dep" in result.reason
 
@@ -278,10 +317,15 @@ def test_offline_grading_is_visible_per_sample_and_unscored_is_not_zero(pip_inst
     rows = {}
     for agent, name in ((swe_oracle(), "oracle"), (add_dependency(), "dependency")):
         task = Task(
-            dataset=to_samples([pip_instance.instance], "swe_offline", limits),
+            dataset=to_samples(
+                [pip_instance.instance],
+                "swe_offline",
+                limits,
+                grading=GradingOptions(network="offline", limits=limits),
+            ),  # fmt: skip
             setup=[hide_future()],
             solver=agent,
-            scorer=swe_scorer(limits=limits, grading_network="offline"),
+            scorer=swe_scorer(),
         )
         log = inspect_eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")[0]
         score = next(iter(log.samples[0].scores.values()))
@@ -315,13 +359,16 @@ def chromium_image(docker_engine, tmp_path_factory) -> str:
     return tag
 
 
-def test_headless_chromium_with_its_sandbox_needs_sys_admin(chromium_image):
+def test_headless_chromium_with_its_sandbox_needs_sys_admin(chromium_image, builtin, in_graders):
     launch = (
         "runuser -u tester -- chromium --headless --disable-gpu --no-first-run "
         "--dump-dom 'data:text/html,<p id=x>rendered</p>'"
     )
-    offline = GradingPolicy(network="offline", cap_add=("SYS_ADMIN",))
-    code, out = _in_container(offline, chromium_image, launch)
-    assert code == 0 and '<p id="x">rendered</p>' in out, out[-500:]
-    code, out = _in_container(GradingPolicy(network="offline", cap_add=()), chromium_image, launch)
-    assert code != 0 and "No usable sandbox" in out
+    # A grader of the Chromium image (a local one, as the built-in instances' are).
+    instance = builtin["longcat__inikit-12"].model_copy(update={"image": chromium_image})
+    granted, denied = in_graders(
+        [(instance, GradingPolicy(network="offline", cap_add=("SYS_ADMIN",)), launch),
+         (instance, GradingPolicy(network="offline", cap_add=()), launch)]
+    )  # fmt: skip
+    assert granted[0] == 0 and '<p id="x">rendered</p>' in granted[1], granted[1][-500:]
+    assert denied[0] != 0 and "No usable sandbox" in denied[1]

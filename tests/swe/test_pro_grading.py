@@ -10,7 +10,6 @@ grading runs the checkout's run_script.sh on the selected test files and its par
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import subprocess
@@ -21,12 +20,14 @@ from inspect_ai import eval as inspect_eval
 
 from longcat_evals.evals.swe.adapters import from_pro_row
 from longcat_evals.evals.swe.grading import (
+    GRADER_SERVICE,
     PRO_MEMORY_MB,
     PRO_TEST_TIMEOUT_SEC,
-    grade,
+    GradingOptions,
     official_policy,
 )
 from longcat_evals.evals.swe.task import swe_bench_pro
+from longcat_evals.evals.swe.validate import grade_patches
 from longcat_evals.results.scoring import headline
 from longcat_evals.sandboxes import images
 from longcat_evals.tasks.swe import BUILTIN_DIR
@@ -206,13 +207,43 @@ def test_official_pro_grading_policy(pro):
     assert PRO_MEMORY_MB == 30 * 1024
 
 
+def test_the_pro_tasks_grader_runs_as_the_pro_evaluator_grades(pro, tmp_path):
+    """The running grader of a swe_bench_pro sample: Docker's default capabilities (no
+    SYS_ADMIN), the Pro evaluator's 30 GiB memory limit, a network (online)."""
+    from inspect_ai.solver import Generate, TaskState, solver
+    from inspect_ai.util import sandbox
+
+    @solver
+    def probe():
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            script = (
+                "grep CapEff /proc/self/status; ls /sys/class/net; cat /sys/fs/cgroup/memory.max "
+                "2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+            )
+            result = await sandbox(GRADER_SERVICE).exec(["bash", "-c", script])
+            state.store.set("probe", result.stdout)
+            return state
+
+        return solve
+
+    task = swe_bench_pro(pro_checkout=pro.checkout, dataset=pro.rows, memory_mb=2048, cpus=1.0)
+    log = inspect_eval(
+        task, solver=probe(), model="mockllm/model", log_dir=str(tmp_path), display="none"
+    )[0]
+    sample = log.samples[0]
+    assert sample.error is None, sample.error
+    out = sample.store["probe"].split()
+    assert int(out[1], 16) == 0xA80425FB  # Docker's default set, nothing added
+    assert "eth0" in out and int(out[-1]) == PRO_MEMORY_MB * 1024 * 1024
+    assert sample.metadata["grading"]["cap_add"] == []
+
+
 def test_pro_gold_resolves_empty_does_not(pro):
     pro_instance = pro.instance
-    gold = asyncio.run(grade(pro_instance, pro_instance.patch))
+    gold, empty = grade_patches([(pro_instance, pro_instance.patch), (pro_instance, "")])
     assert gold.resolved and gold.outcome == "resolved", gold
     assert gold.grading_network == "online"
     assert gold.tests_status["FAIL_TO_PASS"]["failure"] == []
-    empty = asyncio.run(grade(pro_instance, ""))
     assert not empty.resolved and empty.outcome == "unresolved"
     assert empty.tests_status["FAIL_TO_PASS"]["failure"] == pro_instance.FAIL_TO_PASS
     assert empty.tests_status["PASS_TO_PASS"]["failure"] == []
@@ -232,7 +263,7 @@ def test_pro_binary_hunks_are_stripped_as_the_pro_evaluator_does(pro):
         "HcmV?d00001\n"
         "\n"
     )
-    result = asyncio.run(grade(pro.instance, binary + pro.instance.patch))
+    (result,) = grade_patches([(pro.instance, binary + pro.instance.patch)])
     assert result.outcome == "resolved", result
     assert result.binary_hunks_stripped == ["docs/logo.png"]
 
@@ -240,15 +271,16 @@ def test_pro_binary_hunks_are_stripped_as_the_pro_evaluator_does(pro):
 def test_pro_patch_that_does_not_apply(pro):
     pro_instance = pro.instance
     bad = pro_instance.patch.replace("def _split_pair", "def _no_such_line", 1)
-    result = asyncio.run(grade(pro_instance, bad))
+    (result,) = grade_patches([(pro_instance, bad)])
     assert result.outcome == "patch_failed" and "Patch Apply Failed" in result.reason
 
 
 def test_pro_run_script_that_needs_the_network_offline(pro):
     """Offline, a run script that must download first is unscored as needs_network, not 0."""
     instance = pro.needs_network
-    policy = official_policy(instance, network="offline")
-    result = asyncio.run(grade(instance, instance.patch, policy=policy))
+    (result,) = grade_patches(
+        [(instance, instance.patch)], grading=GradingOptions(network="offline")
+    )
     assert result.outcome == "needs_network" and not result.scored, result
     assert result.grading_network == "offline"
     assert "No matching distribution found" in result.reason
