@@ -179,27 +179,6 @@ def docker_sandbox(image: str, **service_options: Any) -> SandboxEnvironmentSpec
     return SandboxEnvironmentSpec("docker", str(write_compose(config)))
 
 
-def docker_run_args(image: str, limits: SandboxLimits | None = None) -> list[str]:
-    """`docker run` options with the same containment as a network-less compose sample.
-
-    For containers a family starts itself (e.g. SWE grading): no network, init, the limits,
-    the capability set, the parent cgroup, the disk limit where enforceable, our labels.
-    """
-    limits = limits or SandboxLimits()
-    spec = prepare(compose_config({"default": service(image, limits=limits)}))["services"]
-    spec = spec["default"]
-    args = ["--network", "none", "--init", "--security-opt", "no-new-privileges:true",
-            f"--cpus={limits.cpus}", f"--memory={limits.memory_mb}m",
-            f"--memory-swap={limits.memory_mb}m", f"--pids-limit={limits.pids}",
-            "--cap-drop", "ALL", *(f"--cap-add={cap}" for cap in RUNTIME_CAPABILITIES),
-            *ownership.docker_label_args()]  # fmt: skip
-    if spec.get("cgroup_parent"):
-        args.append(f"--cgroup-parent={spec['cgroup_parent']}")
-    if spec.get("storage_opt"):
-        args.append(f"--storage-opt=size={spec['storage_opt']['size']}")
-    return args
-
-
 def sandbox_from_file(path: str | Path, owner: str) -> SandboxEnvironmentSpec:
     """A sandbox spec for a user-given compose file, checked first.
 
