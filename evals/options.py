@@ -1,9 +1,11 @@
 """The options every family shares, typed once and validated before any work.
 
-Every `@task` calls `task_options(...)` on its first line with the shared options it takes, so a
-bad value is one line naming the task, the option and the valid choices, before an engine is
-started, an image prepared, a tokenizer or a dataset loaded. Family-specific choices go through
-`choice(...)` for the same one-line shape.
+Every `@task` validates its options on its first line, so a bad value is one line naming the task,
+the option and the valid choices, before an engine is started, an image prepared, a tokenizer or a
+dataset loaded: a task with a full signature calls `task_options(...)` with the shared options it
+takes; a family whose tasks share a pydantic options model (long-context, SWE) takes them as
+`**options` and calls `family_options(...)`. Family-specific choices go through `choice(...)` for
+the same one-line shape.
 
 Values arrive from `-T` as YAML (`-T agent=null` is None, `-T network=off` is False, `-T
 memory_mb=4g` is the string '4g'), so types are checked strictly: a string never passes for a
@@ -107,6 +109,26 @@ def task_options(task: str, *, agents: Iterable[str] = AGENT_NAMES, **values: An
     if "agent" in values:
         values["agent"] = agent_name(values["agent"], task, agents)
     return validated(SharedOptions, task, values)
+
+
+def family_options(
+    model: type[OptionsModel],
+    task: str,
+    values: dict[str, Any],
+    *,
+    own: Iterable[str] = (),
+    agents: Iterable[str] = AGENT_NAMES,
+) -> OptionsModel:
+    """A task's `**options` validated into its family's MODEL (which has `agent`), or one line.
+
+    The agent is checked first (None from `-T agent=null` is `null`), so a bad agent name is the
+    message even when other options are bad too. OWN: the task's own parameters besides MODEL's.
+    """
+    values = dict(values)
+    values["agent"] = agent_name(
+        values.get("agent", model.model_fields["agent"].default), task, agents
+    )
+    return validated(model, task, values, also=own)
 
 
 def validated(

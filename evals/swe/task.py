@@ -1,15 +1,20 @@
-"""The SWE tasks: `swe_bench_verified`, `swe_bench_multilingual`, `swe_bench_pro`, `swe_local`."""
+"""The SWE tasks: `swe_bench_verified`, `swe_bench_multilingual`, `swe_bench_pro`, `swe_local`.
+
+One task body (`swe_task`) and four thin variants: each names its dataset, takes the options that
+say where its rows are, and passes everything else as `SweOptions` (typed and documented once in
+options.py; an unknown `-T` name is a one-line error, not Inspect's warning).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
-from longcat_evals.evals.agents import DEFAULT_COMMAND_TIMEOUT_SEC, resolve_agent
-from longcat_evals.evals.agents.tools import DEFAULT_MAX_OUTPUT_CHARS
-from longcat_evals.evals.options import SHARED_OPTION_NAMES, AgentName, task_options
+from longcat_evals.evals.agents import resolve_agent
+from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions, swe_options
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.sandboxes import engine
 from longcat_evals.sandboxes.compose import SandboxLimits
@@ -22,22 +27,22 @@ if TYPE_CHECKING:
 # The swebench package takes ~2 s to import; dataset/scorer/grading load it inside the tasks so
 # that registering the tasks (every `inspect` start) stays fast.
 TASK_VERSION = 2
-DEFAULT_MESSAGE_LIMIT = 250
 PIDS_LIMIT = 4096
 PRO_MEMORY_MB = 30 * 1024
 """The Pro evaluator's memory limit (grading.PRO_MEMORY_MB; repeated to keep swebench unloaded)."""
-Network = Literal["online", "offline"]
+LOCAL_DEFAULTS = {"cpus": 1.0, "memory_mb": 4096}
 
 
-def _agent(
-    agent: str | None, command_timeout_sec: int, max_output_chars: int, workdir: str
-) -> Solver:
+def _agent(opts: SweOptions, workdir: str) -> Solver:
     options: dict = {}
-    if agent in ("default", "mini"):
-        options = {"command_timeout_sec": command_timeout_sec, "max_output_chars": max_output_chars}
-    if agent == "mini":
+    if opts.agent in ("default", "mini"):
+        options = {
+            "command_timeout_sec": opts.command_timeout_sec,
+            "max_output_chars": opts.max_output_chars,
+        }
+    if opts.agent == "mini":
         options["workdir"] = workdir
-    return resolve_agent(agent, oracle=swe_oracle(), **options)
+    return resolve_agent(opts.agent, oracle=swe_oracle(), **options)
 
 
 def _workdir(chosen: list[Loaded]) -> str:
@@ -45,295 +50,108 @@ def _workdir(chosen: list[Loaded]) -> str:
     return workdirs.pop() if len(workdirs) == 1 else "the repository's directory"
 
 
-def _task(
-    name: str,
-    loaded: list[Loaded],
-    *,
-    instance_ids: str | list[str] | None,
-    limit: int | None,
-    shuffle: bool,
-    seed: int,
-    agent: str | None,
-    command_timeout_sec: int,
-    max_output_chars: int,
-    test_timeout_sec: int | None,
-    message_limit: int,
-    cpus: float,
-    memory_mb: int,
-    grading_network: Network | None,
-    grading_memory_mb: int | None,
-) -> Task:
+def swe_task(name: str, opts: SweOptions, load: Callable[[], list[Loaded]]) -> Task:
+    """The one task body: load the instances, build the chosen ones' images, grade every sample.
+
+    Args:
+        name: The task's name (dataset name).
+        opts: The validated options (`swe_options`).
+        load: Reads the dataset's instances (called after the options are valid).
+    """
     from longcat_evals.evals.swe.dataset import build_images, select, to_samples
     from longcat_evals.evals.swe.scorer import swe_scorer
 
-    limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=PIDS_LIMIT)
+    engine.ensure_engine()
+    limits = SandboxLimits(cpus=opts.cpus, memory_mb=opts.memory_mb, pids=PIDS_LIMIT)
     grading_limits = SandboxLimits(
-        cpus=cpus, memory_mb=grading_memory_mb or memory_mb, pids=PIDS_LIMIT
+        cpus=opts.cpus, memory_mb=opts.grading_memory_mb or opts.memory_mb, pids=PIDS_LIMIT
     )
     # Build only the chosen instances' images (official images are pulled by Inspect instead).
-    chosen = build_images(select(loaded, instance_ids, limit, shuffle, seed))
+    chosen = build_images(select(load(), opts.instance_ids, opts.limit, opts.shuffle, opts.seed))
     return Task(
         dataset=to_samples(chosen, name, limits),
         # In `setup`, not `solver`: `--solver` replaces the solver but never these steps, so no
         # agent ever starts in a container that still holds the fix's history.
         setup=[require_sandbox(), hide_future()],
-        solver=_agent(agent, command_timeout_sec, max_output_chars, _workdir(chosen)),
+        solver=_agent(opts, _workdir(chosen)),
         scorer=swe_scorer(
-            test_timeout_sec=test_timeout_sec,
+            test_timeout_sec=opts.test_timeout_sec,
             limits=grading_limits,
-            grading_network=grading_network,
+            grading_network=opts.grading_network,
         ),
-        message_limit=message_limit,
+        message_limit=opts.message_limit,
         fail_on_error=False,
         version=TASK_VERSION,
         name=name,
     )
 
 
+def _official(name: str, kind: str, options: dict[str, Any], **own: Any) -> Task:
+    """An official set's task: OPTIONS as `OfficialSweOptions`, OWN its own parameters."""
+    defaults = {"grading_memory_mb": PRO_MEMORY_MB} if kind == "pro" else {}
+    opts = swe_options(name, options, OfficialSweOptions, tuple(own), **defaults)
+    assert isinstance(opts, OfficialSweOptions)
+
+    def load() -> list[Loaded]:
+        from longcat_evals.evals.swe.dataset import load_official
+
+        return load_official(
+            kind, dataset=opts.dataset, revision=opts.revision, split=opts.split, **own
+        )
+
+    return swe_task(name, opts, load)
+
+
 @task
-def swe_local(
-    dataset: str = str(BUILTIN_INSTANCES),
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 1.0,
-    memory_mb: int = 4096,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = None,
-) -> Task:
+def swe_local(dataset: str | None = None, **options: Any) -> Task:
     """A local SWE dataset (default: the built-in offline set), images built offline.
 
     Args:
-        dataset: JSONL file of instances (repo as a git bundle or path, environment recipe).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 1800 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: offline (local images are built with no network).
-        grading_memory_mb: Memory limit of the grading container (default: memory_mb).
+        dataset: JSONL file of instances (repo as a git bundle or path, environment recipe);
+            default: the built-in set shipped in tasks/swe.
+        **options: The options of every SWE task (`SweOptions`); here `cpus` defaults to 1,
+            `memory_mb` to 4096 and `grading_network` to `offline`.
     """
-    from longcat_evals.evals.swe.dataset import load_local
+    opts = swe_options("swe_local", options, own=("dataset",), **LOCAL_DEFAULTS)
 
-    task_options("swe_local", agent=agent, command_timeout_sec=command_timeout_sec, seed=seed,
-                 max_output_chars=max_output_chars, test_timeout_sec=test_timeout_sec,
-                 message_limit=message_limit, cpus=cpus, memory_mb=memory_mb)  # fmt: skip
-    engine.ensure_engine()
-    return _task(
-        "swe_local", load_local(dataset, build=False),
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    def load() -> list[Loaded]:
+        from longcat_evals.evals.swe.dataset import load_local
 
+        return load_local(dataset or BUILTIN_INSTANCES, build=False)
 
-def _official(
-    kind: str,
-    name: str,
-    *,
-    dataset: str | None,
-    revision: str | None,
-    split: str | None,
-    pro_checkout: str | None = None,
-    **options,
-) -> Task:
-    """The one body of the official tasks; OPTIONS are `_task`'s keyword arguments."""
-    from longcat_evals.evals.swe.dataset import load_official
-
-    task_options(name, **{k: v for k, v in options.items() if k in SHARED_OPTION_NAMES})
-    engine.ensure_engine()
-    loaded = load_official(
-        kind, dataset=dataset, revision=revision, split=split, pro_checkout=pro_checkout
-    )
-    return _task(name, loaded, **options)
+    return swe_task("swe_local", opts, load)
 
 
 @task
-def swe_bench_verified(
-    revision: str | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 2.0,
-    memory_mb: int = 8192,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = None,
-) -> Task:
+def swe_bench_verified(**options: Any) -> Task:
     """SWE-bench Verified (500 Python instances) on the official per-instance images.
 
     Args:
-        revision: Hub commit of SWE-bench/SWE-bench_Verified to pin (rows in swebench 5.x layout).
-        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
-            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
-        split: Dataset split (default `test`).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 1800 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: online.
-        grading_memory_mb: Memory limit of the grading container (default:
-            memory_mb; swebench sets none).
+        **options: The options of the official SWE-bench tasks (`OfficialSweOptions`: the
+            dataset's `revision`, `dataset`, `split`, and every SWE task's options); the hub
+            dataset is SWE-bench/SWE-bench_Verified (rows in swebench 5.x layout).
     """
-    return _official(
-        "verified", "swe_bench_verified", dataset=dataset, revision=revision, split=split,
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    return _official("swe_bench_verified", "verified", options)
 
 
 @task
-def swe_bench_multilingual(
-    revision: str | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 2.0,
-    memory_mb: int = 8192,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = None,
-) -> Task:
+def swe_bench_multilingual(**options: Any) -> Task:
     """SWE-bench Multilingual (9 languages) on the official per-instance images.
 
     Args:
-        revision: Hub commit of SWE-bench/SWE-bench_Multilingual to pin (swebench 5.x rows).
-        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
-            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
-        split: Dataset split (default `test`).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 1800 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: online.
-        grading_memory_mb: Memory limit of the grading container (default:
-            memory_mb; swebench sets none).
+        **options: The options of the official SWE-bench tasks (`OfficialSweOptions`); the hub
+            dataset is SWE-bench/SWE-bench_Multilingual (rows in swebench 5.x layout).
     """
-    return _official(
-        "multilingual", "swe_bench_multilingual", dataset=dataset, revision=revision,
-        split=split,
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    return _official("swe_bench_multilingual", "multilingual", options)
 
 
 @task
-def swe_bench_pro(
-    pro_checkout: str | None = None,
-    revision: str | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 2.0,
-    memory_mb: int = 8192,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = PRO_MEMORY_MB,
-) -> Task:
+def swe_bench_pro(pro_checkout: str | None = None, **options: Any) -> Task:
     """SWE-bench Pro (public set) on its Docker Hub images, graded by its run scripts.
 
     Args:
         pro_checkout: Path to a clone of scaleapi/SWE-bench_Pro-os (run_scripts/, dockerfiles/).
-        revision: Hub commit of ScaleAI/SWE-bench_Pro to pin.
-        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
-            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
-        split: Dataset split (default `test`).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 3600 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: online (the Pro evaluator's `--block_network` is opt-in).
-        grading_memory_mb: Memory limit of the grading container (default:
-            30720, the Pro evaluator's limit).
+        **options: The options of the official SWE-bench tasks (`OfficialSweOptions`); the hub
+            dataset is ScaleAI/SWE-bench_Pro, and `grading_memory_mb` defaults to 30720.
     """
-    return _official(
-        "pro", "swe_bench_pro", dataset=dataset, revision=revision, split=split,
-        pro_checkout=pro_checkout,
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    return _official("swe_bench_pro", "pro", options, pro_checkout=pro_checkout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import typing
 
 import pytest
 from inspect_ai._util.registry import registry_find, registry_info
@@ -15,9 +16,11 @@ from longcat_evals.evals.options import (
     SHARED_OPTION_NAMES,
     AgentName,
     OptionError,
+    SharedOptions,
     agent_name,
     task_options,
 )
+from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions
 
 TASKS = {
     registry_info(t).name.split("/", 1)[1]: t for t in registry_find(lambda i: i.type == "task")
@@ -72,11 +75,24 @@ def work(monkeypatch) -> list[str]:
     return called
 
 
+# The options model of each family whose tasks take `**options`.
+FAMILY_MODELS = {
+    **dict.fromkeys(("niah", "ruler", "mrcr", "repo_retrieval"), LongContextOptions),
+    "swe_local": SweOptions,
+    **dict.fromkeys(("swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"),
+                    OfficialSweOptions),
+}  # fmt: skip
+
+
+def _takes_options(name: str) -> bool:
+    params = inspect.signature(TASKS[name]).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 def _shared_parameters(name: str) -> list[str]:
-    params = inspect.signature(TASKS[name]).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return [n for n in LongContextOptions.model_fields if n in SHARED_OPTION_NAMES]
-    return [n for n in params if n in SHARED_OPTION_NAMES]
+    if _takes_options(name):
+        return [n for n in FAMILY_MODELS[name].model_fields if n in SHARED_OPTION_NAMES]
+    return [n for n in inspect.signature(TASKS[name]).parameters if n in SHARED_OPTION_NAMES]
 
 
 def test_every_family_is_registered():
@@ -110,10 +126,41 @@ def test_valid_shared_options_pass_and_work_starts(name, work):
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_the_agent_option_is_the_shared_literal(name):
     params = inspect.signature(TASKS[name]).parameters
-    if "agent" in params:
+    if _takes_options(name):  # through the family's options model
+        assert FAMILY_MODELS[name].model_fields["agent"].annotation == AgentName
+    else:
         assert "AgentName" in str(params["agent"].annotation)
-    else:  # long-context tasks take it through LongContextOptions
-        assert LongContextOptions.model_fields["agent"].annotation == AgentName
+
+
+@pytest.mark.parametrize("model", sorted(set(FAMILY_MODELS.values()), key=lambda m: m.__name__))
+def test_a_family_model_types_the_shared_options_as_the_shared_set_does(model):
+    for name, field in model.model_fields.items():
+        if name in SHARED_OPTION_NAMES and name != "agent":
+            shared = SharedOptions.model_fields[name]
+            # A family may narrow `X | None` to X (its default is a value, never "the task's").
+            assert field.annotation in (shared.annotation, _without_none(shared.annotation)), name
+            assert field.metadata == shared.metadata, name
+        assert field.description or _has_docstring(model, name), f"{model.__name__}.{name}"
+
+
+def _without_none(annotation):
+    members = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return members[0] if len(members) == 1 else annotation
+
+
+def _has_docstring(model: type, field: str) -> bool:
+    """Whether FIELD of MODEL (or of a base class) has an attribute docstring in the source."""
+    import ast
+    import textwrap
+
+    for cls in model.__mro__:
+        if field not in getattr(cls, "__annotations__", {}):
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+        for node, after in zip(body, body[1:], strict=False):
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == field:
+                return isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+    return False
 
 
 @pytest.mark.parametrize(
