@@ -14,7 +14,9 @@ number or a boolean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+import re
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -155,6 +157,30 @@ def validated(
         raise OptionError(
             f"{task}: bad option -T {field}={_show(values.get(field))}: {reason}"
         ) from None
+
+
+def options_model(task: Callable[..., Any]) -> type[BaseModel] | None:
+    """The options model a `@task` taking `**options` names in its docstring, else None.
+
+    The docstring's `**options:` entry names it in backticks (`SweOptions`); the model's fields
+    are then the task's options besides its parameters (tests and the docs read them here).
+    """
+    function = inspect.unwrap(task)
+    doc = inspect.getdoc(function) or ""
+    found = re.search(r"\*\*options:[^`]*`(\w+)`", doc)
+    model = function.__globals__.get(found[1]) if found else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def task_option_names(task: Callable[..., Any]) -> list[str]:
+    """Every `-T` name a `@task` takes: its parameters and its options model's fields."""
+    params = [
+        name
+        for name, p in inspect.signature(inspect.unwrap(task)).parameters.items()
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    model = options_model(task)
+    return params + [n for n in (model.model_fields if model else ()) if n not in params]
 
 
 def _expected(model: type[BaseModel], field: str) -> str:

@@ -82,7 +82,6 @@ def swe_task(name: str, opts: SweOptions, load: Callable[[], list[Loaded]]) -> T
         message_limit=opts.message_limit,
         fail_on_error=False,
         version=TASK_VERSION,
-        name=name,
     )
 
 

@@ -18,6 +18,8 @@ from longcat_evals.evals.options import (
     OptionError,
     SharedOptions,
     agent_name,
+    options_model,
+    task_option_names,
     task_options,
 )
 from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions
@@ -52,6 +54,11 @@ VALID = {
 }
 
 
+def _takes_options(name: str) -> bool:
+    params = inspect.signature(TASKS[name]).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 class Prepared(Exception):
     """Raised by the first piece of work a task construction reaches."""
 
@@ -75,24 +82,11 @@ def work(monkeypatch) -> list[str]:
     return called
 
 
-# The options model of each family whose tasks take `**options`.
-FAMILY_MODELS = {
-    **dict.fromkeys(("niah", "ruler", "mrcr", "repo_retrieval"), LongContextOptions),
-    "swe_local": SweOptions,
-    **dict.fromkeys(("swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"),
-                    OfficialSweOptions),
-}  # fmt: skip
-
-
-def _takes_options(name: str) -> bool:
-    params = inspect.signature(TASKS[name]).parameters.values()
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+FAMILY_MODELS = {name: options_model(TASKS[name]) for name in TASKS if _takes_options(name)}
 
 
 def _shared_parameters(name: str) -> list[str]:
-    if _takes_options(name):
-        return [n for n in FAMILY_MODELS[name].model_fields if n in SHARED_OPTION_NAMES]
-    return [n for n in inspect.signature(TASKS[name]).parameters if n in SHARED_OPTION_NAMES]
+    return [n for n in task_option_names(TASKS[name]) if n in SHARED_OPTION_NAMES]
 
 
 def test_every_family_is_registered():
@@ -102,6 +96,13 @@ def test_every_family_is_registered():
     assert {"swe_local", "swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"} <= set(
         TASKS
     )
+    # A task taking `**options` names its options model in its docstring.
+    assert FAMILY_MODELS == {
+        **dict.fromkeys(("niah", "ruler", "mrcr", "repo_retrieval"), LongContextOptions),
+        "swe_local": SweOptions,
+        **dict.fromkeys(("swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"),
+                        OfficialSweOptions),
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(TASKS))

@@ -103,18 +103,15 @@ def test_evals_never_import_results():
 
 def test_every_suite_entry_names_a_registered_task_and_its_real_options():
     # A typo in a suite's -T option would only show when the suite runs (minutes later).
-    from inspect_ai._util.registry import registry_info, registry_lookup
+    from inspect_ai._util.registry import registry_lookup
 
     import longcat_evals._registry  # noqa: F401  (registers the project's tasks)
+    from longcat_evals.evals.options import task_option_names
 
     for name, entries in SUITES.items():
         for entry in entries:
             task = registry_lookup("task", entry.task)
             assert task is not None, f"{name}: {entry.task} is not a registered task"
-            params = set(registry_info(task).metadata["params"])
-            if "options" in params:  # long-context tasks: the shared options, typed once
-                from longcat_evals.evals.long_context.config import LongContextOptions
-
-                params |= set(LongContextOptions.model_fields)
+            params = set(task_option_names(task))  # `**options`: its options model's fields
             unknown = set(entry.args) | set(entry.args_from_env) | set(entry.args_from_callable)
             assert unknown <= params, f"{name}: {entry.task} has no option {unknown - params}"
