@@ -35,6 +35,16 @@ DEFAULT_MAX_OUTPUT_CHARS = 16_000
 
 OptionsModel = TypeVar("OptionsModel", bound=BaseModel)
 
+# Sample selection is Inspect's (sample ids are the instance/task ids, and images are prepared
+# only for the samples that run): a task option for it points to the flag instead.
+INSPECT_FLAGS = {
+    "limit": "--limit",
+    "instance_ids": "--sample-id",
+    "tasks": "--sample-id",
+    "sample_ids": "--sample-id",
+    "shuffle": "--sample-shuffle",
+}
+
 
 class OptionError(UserFacingError, ValueError):
     """A task option with a bad value: one line with the task, the option and what is valid."""
@@ -141,6 +151,9 @@ def validated(
     ALSO: the task's own options besides MODEL's, listed among the valid names.
     """
     unknown = sorted(set(values) - set(model.model_fields))
+    flags = [name for name in unknown if name in INSPECT_FLAGS]
+    if flags:
+        raise OptionError(f"{task}: -T {flags[0]} is Inspect's {INSPECT_FLAGS[flags[0]]}")
     if unknown:
         valid = ", ".join([*also, *model.model_fields])
         raise OptionError(f"{task}: unknown option -T {unknown[0]} (valid: {valid})")
@@ -166,10 +179,12 @@ def options_model(task: Callable[..., Any]) -> type[BaseModel] | None:
     are then the task's options besides its parameters (tests and the docs read them here).
     """
     function = inspect.unwrap(task)
-    doc = inspect.getdoc(function) or ""
-    found = re.search(r"\*\*options:[^`]*`(\w+)`", doc)
-    model = function.__globals__.get(found[1]) if found else None
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+    entry = re.search(r"\*\*options:(.*?)(?:\n\s*\n|$)", inspect.getdoc(function) or "", re.S)
+    for name in re.findall(r"`(\w+)`", entry[1] if entry else ""):
+        model = function.__globals__.get(name)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model
+    return None
 
 
 def task_option_names(task: Callable[..., Any]) -> list[str]:

@@ -1,33 +1,22 @@
-"""Load instances from each source, make their images ready, and turn them into Samples.
+"""Load instances from each source.
 
-A row that cannot become an instance, or whose image fails to build, does not stop the run:
-it becomes a `LoadFailure` (one line naming the instance and field), and in an Inspect task a
-sample that errors at its first step (`require_sandbox`) with that line.
+A row that cannot become an instance does not stop the run: it becomes a `LoadFailure` (one line
+naming the instance and field), and in an Inspect task a sample that errors at its first step
+(`require_sandbox`) with that line.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from inspect_ai.dataset import MemoryDataset, Sample
-
-from longcat_evals.errors import UserFacingError
 from longcat_evals.evals.swe.adapters import (
     from_local_row,
     from_pro_row,
     from_swebench_row,
     read_jsonl,
 )
-from longcat_evals.evals.swe.environment import ensure_local_image
-from longcat_evals.evals.swe.schema import InstanceError, SweInstance
-from longcat_evals.sandboxes import images
-from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
-from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY
+from longcat_evals.evals.swe.schema import InstanceError, Loaded, LoadFailure
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 # Pinned by the user (-T revision=...): these machines cannot reach the hub to check a commit.
@@ -38,17 +27,6 @@ HF_DATASETS = {
 }
 
 
-@dataclass
-class LoadFailure:
-    """A row that could not be turned into a runnable instance."""
-
-    instance_id: str
-    message: str
-
-
-Loaded = SweInstance | LoadFailure
-
-
 def _row_id(row: dict | InstanceError, where: str) -> str:
     """The row's instance id, else its place (`export.jsonl:3`) as the failing sample's id."""
     if isinstance(row, dict) and isinstance(row.get("instance_id"), str) and row["instance_id"]:
@@ -56,8 +34,8 @@ def _row_id(row: dict | InstanceError, where: str) -> str:
     return where.rsplit("/", 1)[-1].replace(" ", "-")
 
 
-def load_local(path: str | Path = BUILTIN_INSTANCES, build: bool = True, log=print) -> list[Loaded]:
-    """Instances of a local JSONL dataset, their images built (once per recipe hash) if BUILD."""
+def load_local(path: str | Path = BUILTIN_INSTANCES) -> list[Loaded]:
+    """Instances of a local JSONL dataset (images are built when their samples run)."""
     path = Path(path)
     loaded: list[Loaded] = []
     for lineno, row in read_jsonl(path):
@@ -71,20 +49,7 @@ def load_local(path: str | Path = BUILTIN_INSTANCES, build: bool = True, log=pri
             loaded.append(LoadFailure(iid, str(e)))
     if not loaded:
         raise InstanceError(f"{path}: the dataset has no rows")
-    return build_images(loaded, log) if build else loaded
-
-
-def build_images(loaded: Sequence[Loaded], log=print) -> list[Loaded]:
-    """Build the images of local instances; an instance whose build fails becomes a LoadFailure."""
-    built: list[Loaded] = []
-    for item in loaded:
-        if isinstance(item, SweInstance) and item.environment is not None:
-            try:
-                item = item.model_copy(update={"image": ensure_local_image(item, log=log)})
-            except UserFacingError as e:  # bad recipe, missing repo, failed docker build
-                item = LoadFailure(item.instance_id, str(e))
-        built.append(item)
-    return built
+    return loaded
 
 
 Rows = list[tuple[str, "dict | InstanceError"]]
@@ -225,76 +190,3 @@ def load_official(
         except InstanceError as e:
             loaded.append(LoadFailure(iid, str(e)))
     return loaded
-
-
-def select(
-    loaded: Sequence[Loaded],
-    instance_ids: str | Sequence[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-) -> list[Loaded]:
-    """Filter by id (comma list or sequence), shuffle (seeded), then cut to LIMIT."""
-    items = list(loaded)
-    if instance_ids:
-        wanted = instance_ids.split(",") if isinstance(instance_ids, str) else list(instance_ids)
-        wanted = [w.strip() for w in wanted if w.strip()]
-        known = {item.instance_id for item in items}
-        missing = [w for w in wanted if w not in known]
-        if missing:
-            raise InstanceError(
-                f"unknown instance id(s) {', '.join(missing)} (known: {', '.join(sorted(known))})"
-            )
-        items = [item for item in items if item.instance_id in wanted]
-    if shuffle:
-        digest = hashlib.sha256(f"swe/shuffle/{seed}".encode()).digest()
-        random.Random(int.from_bytes(digest[:8], "big")).shuffle(items)
-    if limit is not None and limit >= 0:
-        items = items[:limit]
-    return items
-
-
-PROMPT = """You are working in a git repository at {workdir} ({repo}, language: {language}).
-Resolve the following issue by editing the repository's source files. Do not modify or add tests:
-the hidden tests that grade your change will replace the test files. When you are done, stop;
-your changes are taken from the working tree (`git diff` against the current commit).
-
-<issue>
-{problem_statement}
-</issue>
-"""
-
-
-def to_samples(
-    loaded: Sequence[Loaded],
-    name: str,
-    limits: SandboxLimits,
-    fallback_image: Callable[[], str] = images.ensure_base,
-) -> MemoryDataset:
-    """Samples whose metadata carries the whole instance (scorer and oracle read it there)."""
-    samples = []
-    for item in loaded:
-        if isinstance(item, LoadFailure):
-            samples.append(
-                Sample(
-                    id=item.instance_id,
-                    input=f"(instance {item.instance_id} could not be loaded)",
-                    metadata={BUILD_ERROR_KEY: item.message},
-                    sandbox=docker_sandbox(fallback_image(), limits=limits),
-                )
-            )
-            continue
-        samples.append(
-            Sample(
-                id=item.instance_id,
-                input=PROMPT.format(**item.model_dump()),
-                metadata={"instance": item.model_dump(mode="json")},
-                sandbox=docker_sandbox(
-                    item.image,
-                    limits=limits,
-                    working_dir=item.workdir,
-                    local_image=item.environment is not None,
-                ),
-            )
-        )
-    return MemoryDataset(samples, name=name)

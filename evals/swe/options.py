@@ -4,7 +4,8 @@ Options the other families take too (agent, command_timeout_sec, max_output_char
 message_limit, test_timeout_sec, cpus, memory_mb) have the types of `evals.options.SharedOptions`
 (a test holds them equal); the rest are SWE's own. Defaults are the official sets'; a task whose
 default differs (`swe_local`'s smaller containers, Pro's grading memory) passes its own, and the
-field's docstring names it.
+field's docstring names it. Instances are chosen with Inspect's own flags (`--sample-id`,
+`--limit`, `--sample-shuffle`; sample ids are instance ids), not task options.
 """
 
 from __future__ import annotations
@@ -29,14 +30,6 @@ class SweOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
-    instance_ids: str | list[str] | None = None
-    """Only these instances (comma-separated or a list)."""
-    limit: int | None = None
-    """At most this many instances (after shuffling)."""
-    shuffle: bool = False
-    """Shuffle the instances (seeded by `seed`)."""
-    seed: int = 0
-    """Seed of the shuffle."""
     agent: AgentName = "default"
     """`default` (ReAct: bash, python, editor), `mini` (bash only), `oracle` (applies the gold
     patch) or `null` (does nothing)."""

@@ -11,6 +11,7 @@ script and an output parser from the Pro repository) is carried by `pro`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -108,6 +109,19 @@ class SweInstance(BaseModel):
     def test_files(self) -> list[str]:
         """Files the test patch touches (reset before it is applied; edits to them are flagged)."""
         return patch_files(self.test_patch)
+
+
+@dataclass
+class LoadFailure:
+    """A row that could not be turned into a runnable instance: it errors only its own sample."""
+
+    instance_id: str
+    """The row's instance id, else its place in the dataset (`export.jsonl:3`)."""
+    message: str
+    """The one-line error naming the file and line (or row), the instance and the field."""
+
+
+Loaded = SweInstance | LoadFailure
 
 
 def patch_files(diff: str) -> list[str]:

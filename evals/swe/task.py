@@ -16,13 +16,12 @@ from inspect_ai.solver import Solver
 from longcat_evals.evals.agents import resolve_agent
 from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions, swe_options
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
-from longcat_evals.sandboxes import engine
 from longcat_evals.sandboxes.compose import SandboxLimits
 from longcat_evals.sandboxes.prebuild import require_sandbox
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 if TYPE_CHECKING:
-    from longcat_evals.evals.swe.dataset import Loaded
+    from longcat_evals.evals.swe.schema import Loaded
 
 # The swebench package takes ~2 s to import; dataset/scorer/grading load it inside the tasks so
 # that registering the tasks (every `inspect` start) stays fast.
@@ -51,29 +50,29 @@ def _workdir(chosen: list[Loaded]) -> str:
 
 
 def swe_task(name: str, opts: SweOptions, load: Callable[[], list[Loaded]]) -> Task:
-    """The one task body: load the instances, build the chosen ones' images, grade every sample.
+    """The one task body: load the instances; their samples' images are made when they run.
 
     Args:
         name: The task's name (dataset name).
         opts: The validated options (`swe_options`).
         load: Reads the dataset's instances (called after the options are valid).
     """
-    from longcat_evals.evals.swe.dataset import build_images, select, to_samples
+    from longcat_evals.evals.swe.samples import swe_dataset
     from longcat_evals.evals.swe.scorer import swe_scorer
 
-    engine.ensure_engine()
     limits = SandboxLimits(cpus=opts.cpus, memory_mb=opts.memory_mb, pids=PIDS_LIMIT)
     grading_limits = SandboxLimits(
         cpus=opts.cpus, memory_mb=opts.grading_memory_mb or opts.memory_mb, pids=PIDS_LIMIT
     )
-    # Build only the chosen instances' images (official images are pulled by Inspect instead).
-    chosen = build_images(select(load(), opts.instance_ids, opts.limit, opts.shuffle, opts.seed))
+    loaded = load()
     return Task(
-        dataset=to_samples(chosen, name, limits),
+        # Images only for the samples Inspect runs (`--limit`, `--sample-id`): local ones are
+        # built then, official ones pulled by Inspect.
+        dataset=swe_dataset(name, loaded, limits),
         # In `setup`, not `solver`: `--solver` replaces the solver but never these steps, so no
         # agent ever starts in a container that still holds the fix's history.
         setup=[require_sandbox(), hide_future()],
-        solver=_agent(opts, _workdir(chosen)),
+        solver=_agent(opts, _workdir(loaded)),
         scorer=swe_scorer(
             test_timeout_sec=opts.test_timeout_sec,
             limits=grading_limits,
@@ -116,7 +115,7 @@ def swe_local(dataset: str | None = None, **options: Any) -> Task:
     def load() -> list[Loaded]:
         from longcat_evals.evals.swe.dataset import load_local
 
-        return load_local(dataset or BUILTIN_INSTANCES, build=False)
+        return load_local(dataset or BUILTIN_INSTANCES)
 
     return swe_task("swe_local", opts, load)
 

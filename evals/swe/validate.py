@@ -13,9 +13,25 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from longcat_evals.evals.swe.dataset import Loaded, LoadFailure
 from longcat_evals.evals.swe.grading import GradeResult, GradingInfraError, grade, official_policy
-from longcat_evals.evals.swe.schema import SweInstance
+from longcat_evals.evals.swe.schema import InstanceError, Loaded, LoadFailure, SweInstance
+
+
+def choose(loaded: Sequence[Loaded], instance_ids: str | None) -> list[Loaded]:
+    """The instances of INSTANCE_IDS (comma-separated; None: all), in dataset order.
+
+    Inside Inspect, `--sample-id` chooses; this is for grading outside it (validation, benches).
+    """
+    wanted = [w.strip() for w in (instance_ids or "").split(",") if w.strip()]
+    if not wanted:
+        return list(loaded)
+    known = {item.instance_id for item in loaded}
+    missing = [w for w in wanted if w not in known]
+    if missing:
+        raise InstanceError(
+            f"unknown instance id(s) {', '.join(missing)} (known: {', '.join(sorted(known))})"
+        )
+    return [item for item in loaded if item.instance_id in wanted]
 
 
 @dataclass

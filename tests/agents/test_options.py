@@ -23,6 +23,7 @@ from longcat_evals.evals.options import (
     task_options,
 )
 from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions
+from longcat_evals.evals.terminal.options import TerminalOptions
 
 TASKS = {
     registry_info(t).name.split("/", 1)[1]: t for t in registry_find(lambda i: i.type == "task")
@@ -102,6 +103,7 @@ def test_every_family_is_registered():
         "swe_local": SweOptions,
         **dict.fromkeys(("swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"),
                         OfficialSweOptions),
+        "terminal_bench": TerminalOptions,
     }  # fmt: skip
 
 
@@ -122,6 +124,48 @@ def test_valid_shared_options_pass_and_work_starts(name, work):
     with pytest.raises(Prepared):
         TASKS[name](**{option: VALID[option] for option in shared})
     assert len(work) == 1
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY_MODELS))
+@pytest.mark.parametrize(
+    ("option", "flag"),
+    [("limit", "--limit"), ("instance_ids", "--sample-id"), ("tasks", "--sample-id"),
+     ("shuffle", "--sample-shuffle")],
+)  # fmt: skip
+def test_sample_selection_options_point_to_inspects_flags(name, option, flag, work):
+    with pytest.raises(OptionError) as info:
+        TASKS[name](**{option: 1})
+    assert str(info.value) == f"{name}: -T {option} is Inspect's {flag}"
+    assert work == []
+
+
+# Engine and image work only: reading the dataset is allowed (it gives the sample ids).
+ENGINE_WORK = [w for w in WORK if w[0] in ("longcat_evals.sandboxes.engine", "subprocess")]
+ENGINE_WORK += [("longcat_evals.sandboxes.images", "ensure_toolchain")]
+
+
+@pytest.mark.parametrize("name", ["swe_local", "terminal_bench"])
+def test_constructing_a_docker_task_starts_no_engine_until_a_sample_is_prepared(name, monkeypatch):
+    called: list[str] = []
+
+    def refuse(label: str):
+        def stand_in(*args, **kwargs):
+            called.append(label)
+            raise Prepared(label)
+
+        return stand_in
+
+    # Modules the tasks load on construction, imported first: swebench runs programs on import.
+    for module in ("longcat_evals.evals.swe.scorer", "longcat_evals.evals.swe.samples"):
+        importlib.import_module(module)
+    for module, attr in ENGINE_WORK:
+        monkeypatch.setattr(importlib.import_module(module), attr, refuse(f"{module}.{attr}"))
+    task = TASKS[name](agent="null")
+    ids = [sample.id for sample in task.dataset]  # what Inspect reads of the whole dataset
+    assert len(ids) == len(set(ids)) > 1 and called == []
+    with pytest.raises(Prepared):
+        list(task.dataset[:1])  # `--limit 1`: the first sample is prepared, the engine first
+    assert called == ["longcat_evals.sandboxes.engine.ensure_engine"]
 
 
 @pytest.mark.parametrize("name", sorted(TASKS))

@@ -12,8 +12,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.solver import Generate, TaskState, chain, solver
 from inspect_ai.util import sandbox
 
-from longcat_evals.evals.swe.dataset import select, to_samples
 from longcat_evals.evals.swe.grading import GradingInfraError, grade
+from longcat_evals.evals.swe.samples import swe_dataset
 from longcat_evals.evals.swe.scorer import swe_scorer
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.evals.swe.task import swe_local
@@ -96,12 +96,12 @@ def fix_and_touch_tests():
 
 
 def test_test_edits_are_flagged_and_do_not_help(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__inikit-12")
+    chosen = [builtin["longcat__inikit-12"]]
     limits = SandboxLimits(memory_mb=2048)
     agents = ((edit_tests_instead(), 0.0), (chain(swe_oracle(), fix_and_touch_tests()), 1.0))
     for agent, expected in agents:
         task = Task(
-            dataset=to_samples(chosen, "swe_flag", limits),
+            dataset=swe_dataset("swe_flag", chosen, limits),
             solver=chain(hide_future(), agent),
             scorer=swe_scorer(limits=limits),
         )
@@ -140,10 +140,10 @@ def destroy_repo():
 
 
 def test_agent_that_breaks_the_repository_scores_zero(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    chosen = [builtin["longcat__timefmt-7"]]
     limits = SandboxLimits(memory_mb=2048)
     task = Task(
-        dataset=to_samples(chosen, "swe_no_diff", limits),
+        dataset=swe_dataset("swe_no_diff", chosen, limits),
         solver=chain(hide_future(), destroy_repo()),
         scorer=swe_scorer(limits=limits),
     )
@@ -165,10 +165,9 @@ def test_untracked_files_of_the_image_are_not_the_agents(tmp_path):
     row["instance_id"] = "longcat__timefmt-stamp"
     path = tmp_path / "stamp.jsonl"
     path.write_text(json.dumps(row) + "\n")
-    (instance,) = load_local(path, log=lambda _: None)
     limits = SandboxLimits(memory_mb=2048)
-    task = Task(
-        dataset=to_samples([instance], "swe_stamp", limits),
+    task = Task(  # the image is built when the sample is prepared
+        dataset=swe_dataset("swe_stamp", load_local(path), limits, log=lambda _: None),
         solver=chain(hide_future(), swe_oracle()),
         scorer=swe_scorer(limits=limits),
     )

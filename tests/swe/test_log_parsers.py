@@ -29,7 +29,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def instances():
-    return {i.instance_id: i for i in load_local(BUILTIN_INSTANCES, build=False)}
+    return {i.instance_id: i for i in load_local(BUILTIN_INSTANCES)}
 
 
 @pytest.mark.parametrize("log_name", sorted(CASES))
