@@ -20,10 +20,10 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from longcat_evals.evals.swe.dataset import load_local
 from longcat_evals.evals.swe.grading import GradingContainer, grade
 from longcat_evals.evals.swe.samples import build_images
 from longcat_evals.evals.swe.schema import LoadFailure, SweInstance
+from longcat_evals.evals.swe.task import load_local
 from longcat_evals.evals.swe.validate import choose
 from longcat_evals.sandboxes import engine
 

@@ -565,8 +565,8 @@ def validate_swe(
     from rich.table import Table
 
     from longcat_evals.errors import UserFacingError
-    from longcat_evals.evals.swe.dataset import load_local, load_official
     from longcat_evals.evals.swe.samples import build_images
+    from longcat_evals.evals.swe.task import load_local, load_official
     from longcat_evals.evals.swe.validate import choose, validate
     from longcat_evals.sandboxes import engine
 

@@ -1,23 +1,18 @@
-"""Load instances from each source.
+"""The rows of each SWE source, as the official loaders read them: the first step of a dataset.
 
-A row that cannot become an instance does not stop the run: it becomes a `LoadFailure` (one line
-naming the instance and field), and in an Inspect task a sample that errors at its first step
-(`require_sandbox`) with that line.
+Rows go on to `adapters` (a row becomes a `SweInstance` through `schema`) and then `samples`.
+A row that cannot be read (not JSON, not an object) does not stop the run: it comes back as the
+one-line InstanceError naming its file and line (or row), in its place, and becomes a sample that
+errors alone. A dataset that cannot be read at all, or has no rows, is one line.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
-from longcat_evals.evals.swe.adapters import (
-    from_local_row,
-    from_pro_row,
-    from_swebench_row,
-    read_jsonl,
-)
-from longcat_evals.evals.swe.schema import InstanceError, Loaded, LoadFailure
-from longcat_evals.tasks.swe import BUILTIN_INSTANCES
+from longcat_evals.evals.swe.schema import InstanceError
 
 # Pinned by the user (-T revision=...): these machines cannot reach the hub to check a commit.
 HF_DATASETS = {
@@ -27,33 +22,34 @@ HF_DATASETS = {
 }
 
 
-def _row_id(row: dict | InstanceError, where: str) -> str:
-    """The row's instance id, else its place (`export.jsonl:3`) as the failing sample's id."""
-    if isinstance(row, dict) and isinstance(row.get("instance_id"), str) and row["instance_id"]:
-        return row["instance_id"]
-    return where.rsplit("/", 1)[-1].replace(" ", "-")
-
-
-def load_local(path: str | Path = BUILTIN_INSTANCES) -> list[Loaded]:
-    """Instances of a local JSONL dataset (images are built when their samples run)."""
-    path = Path(path)
-    loaded: list[Loaded] = []
-    for lineno, row in read_jsonl(path):
-        iid = _row_id(row, f"{path.name}:{lineno}")
-        if isinstance(row, InstanceError):
-            loaded.append(LoadFailure(iid, str(row)))
-            continue
-        try:
-            loaded.append(from_local_row(row, path.parent, f"{path.name}:{lineno}"))
-        except InstanceError as e:
-            loaded.append(LoadFailure(iid, str(e)))
-    if not loaded:
-        raise InstanceError(f"{path}: the dataset has no rows")
-    return loaded
-
-
 Rows = list[tuple[str, "dict | InstanceError"]]
 """(where: `file:line` or `<dataset> row <i>`, the row or the one-line error of a bad row)."""
+
+
+def read_jsonl(path: Path) -> Iterable[tuple[int, dict | InstanceError]]:
+    """(line number, row) for each non-empty line; a bad line yields an InstanceError."""
+    if not path.is_file():
+        raise InstanceError(f"dataset file {path} not found")
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield lineno, InstanceError(f"{path}:{lineno}: not JSON ({e.msg})")
+            continue
+        if not isinstance(row, dict):
+            yield lineno, InstanceError(f"{path}:{lineno}: a row must be a JSON object")
+            continue
+        yield lineno, row
+
+
+def local_rows(path: Path) -> Rows:
+    """The rows of a local JSONL dataset (our schema), each named `<file name>:<line>`."""
+    rows: Rows = [(f"{path.name}:{n}", row) for n, row in read_jsonl(path)]
+    if not rows:
+        raise InstanceError(f"{path}: the dataset has no rows")
+    return rows
 
 
 def _json_rows(path: Path) -> Rows:
@@ -112,7 +108,7 @@ def _arrow_rows(path: Path, split: str) -> Rows | None:
     return None
 
 
-def _official_rows(kind: str, dataset: str | None, revision: str | None, split: str | None) -> Rows:
+def official_rows(kind: str, dataset: str | None, revision: str | None, split: str | None) -> Rows:
     """Rows of an official dataset: a local export (see `_arrow_rows`, `_json_rows`) or the hub."""
     import datasets
 
@@ -149,44 +145,3 @@ def _official_rows(kind: str, dataset: str | None, revision: str | None, split: 
     if len(loaded) == 0:
         raise InstanceError(f"{dataset or name}@{revision} split {split}: the dataset has no rows")
     return [(f"{dataset or name} row {i}", dict(row)) for i, row in enumerate(loaded)]
-
-
-def load_official(
-    kind: str,
-    *,
-    dataset: str | None = None,
-    revision: str | None = None,
-    split: str | None = None,
-    pro_checkout: str | None = None,
-) -> list[Loaded]:
-    """Instances of SWE-bench Verified/Multilingual/Pro (images are prebuilt, pulled by Inspect).
-
-    A bad row (not JSON, missing field, ...) becomes a LoadFailure naming its file and line (or
-    row), so it errors only its own sample.
-    """
-    if kind == "pro":
-        if not pro_checkout:
-            raise InstanceError(
-                "swe_bench_pro needs -T pro_checkout=<path to a clone of "
-                "https://github.com/scaleapi/SWE-bench_Pro-os> (its run_scripts/ grade Pro)"
-            )
-        checkout = Path(pro_checkout).expanduser()
-        if not (checkout / "run_scripts").is_dir():
-            raise InstanceError(
-                f"SWE-bench Pro checkout {checkout} has no run_scripts/ folder; clone "
-                "https://github.com/scaleapi/SWE-bench_Pro-os there"
-            )
-    loaded: list[Loaded] = []
-    for where, row in _official_rows(kind, dataset, revision, split):
-        iid = _row_id(row, where)
-        if isinstance(row, InstanceError):
-            loaded.append(LoadFailure(iid, str(row)))
-            continue
-        try:
-            if kind == "pro":
-                loaded.append(from_pro_row(row, checkout, where))
-            else:
-                loaded.append(from_swebench_row(row, where))
-        except InstanceError as e:
-            loaded.append(LoadFailure(iid, str(e)))
-    return loaded

@@ -3,11 +3,16 @@
 One task body (`swe_task`) and four thin variants: each names its dataset, takes the options that
 say where its rows are, and passes everything else as `SweOptions` (typed and documented once in
 options.py; an unknown `-T` name is a one-line error, not Inspect's warning).
+
+A dataset reads one way: `dataset` (rows of the file or the hub) → `adapters` (a row becomes a
+`SweInstance` through `schema`, or a one-line LoadFailure) → `samples` (Inspect samples whose
+images are made when they run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inspect_ai import Task, task
@@ -15,13 +20,14 @@ from inspect_ai.solver import Solver
 
 from longcat_evals.evals.agents import resolve_agent
 from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions, swe_options
+from longcat_evals.evals.swe.schema import InstanceError
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.sandboxes.compose import SandboxLimits
 from longcat_evals.sandboxes.prebuild import require_sandbox
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 if TYPE_CHECKING:
-    from longcat_evals.evals.swe.schema import Loaded
+    from longcat_evals.evals.swe.schema import Loaded, SweInstance
 
 # The swebench package takes ~2 s to import; dataset/scorer/grading load it inside the tasks so
 # that registering the tasks (every `inspect` start) stays fast.
@@ -84,6 +90,53 @@ def swe_task(name: str, opts: SweOptions, load: Callable[[], list[Loaded]]) -> T
     )
 
 
+def load_local(path: str | Path = BUILTIN_INSTANCES) -> list[Loaded]:
+    """The instances of a local JSONL dataset (our schema; images are built when they run)."""
+    from longcat_evals.evals.swe.adapters import from_local_row, instances
+    from longcat_evals.evals.swe.dataset import local_rows
+
+    path = Path(path)
+    return instances(local_rows(path), lambda row, where: from_local_row(row, path.parent, where))
+
+
+def load_official(
+    kind: str,
+    *,
+    dataset: str | None = None,
+    revision: str | None = None,
+    split: str | None = None,
+    pro_checkout: str | None = None,
+) -> list[Loaded]:
+    """The instances of SWE-bench Verified/Multilingual/Pro (images are pulled by Inspect).
+
+    A bad row (not JSON, missing field, ...) becomes a LoadFailure naming its file and line (or
+    row), so it errors only its own sample.
+    """
+    from longcat_evals.evals.swe.adapters import from_pro_row, from_swebench_row, instances
+    from longcat_evals.evals.swe.dataset import official_rows
+
+    adapt: Callable[[dict, str], SweInstance] = from_swebench_row
+    if kind == "pro":
+        checkout = _pro_checkout(pro_checkout)  # before the rows: a hub load takes a while
+        adapt = lambda row, where: from_pro_row(row, checkout, where)  # noqa: E731
+    return instances(official_rows(kind, dataset, revision, split), adapt)
+
+
+def _pro_checkout(pro_checkout: str | None) -> Path:
+    if not pro_checkout:
+        raise InstanceError(
+            "swe_bench_pro needs -T pro_checkout=<path to a clone of "
+            "https://github.com/scaleapi/SWE-bench_Pro-os> (its run_scripts/ grade Pro)"
+        )
+    checkout = Path(pro_checkout).expanduser()
+    if not (checkout / "run_scripts").is_dir():
+        raise InstanceError(
+            f"SWE-bench Pro checkout {checkout} has no run_scripts/ folder; clone "
+            "https://github.com/scaleapi/SWE-bench_Pro-os there"
+        )
+    return checkout
+
+
 def _official(name: str, kind: str, options: dict[str, Any], **own: Any) -> Task:
     """An official set's task: OPTIONS as `OfficialSweOptions`, OWN its own parameters."""
     defaults = {"grading_memory_mb": PRO_MEMORY_MB} if kind == "pro" else {}
@@ -91,8 +144,6 @@ def _official(name: str, kind: str, options: dict[str, Any], **own: Any) -> Task
     assert isinstance(opts, OfficialSweOptions)
 
     def load() -> list[Loaded]:
-        from longcat_evals.evals.swe.dataset import load_official
-
         return load_official(
             kind, dataset=opts.dataset, revision=opts.revision, split=opts.split, **own
         )
@@ -113,8 +164,6 @@ def swe_local(dataset: str | None = None, **options: Any) -> Task:
     opts = swe_options("swe_local", options, own=("dataset",), **LOCAL_DEFAULTS)
 
     def load() -> list[Loaded]:
-        from longcat_evals.evals.swe.dataset import load_local
-
         return load_local(dataset or BUILTIN_INSTANCES)
 
     return swe_task("swe_local", opts, load)

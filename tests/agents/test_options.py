@@ -10,6 +10,8 @@ import pytest
 from inspect_ai._util.registry import registry_find, registry_info
 
 import longcat_evals._registry  # noqa: F401  (registers the tasks)
+import longcat_evals.evals.swe.samples  # noqa: F401  (loaded by the SWE tasks: imported before
+import longcat_evals.evals.swe.scorer  # noqa: F401  subprocess is refused, swebench runs some)
 from longcat_evals.evals.long_context.config import LongContextOptions
 from longcat_evals.evals.options import (
     AGENT_NAMES,
@@ -34,8 +36,10 @@ WORK = [
     ("longcat_evals.sandboxes.engine", "probe"),
     ("longcat_evals.sandboxes.images", "ensure_base"),
     ("longcat_evals.evals.long_context.task", "load_tokenizer"),
-    ("longcat_evals.evals.swe.dataset", "load_local"),
-    ("longcat_evals.evals.swe.dataset", "load_official"),
+    ("longcat_evals.evals.swe.task", "load_local"),
+    ("longcat_evals.evals.swe.task", "load_official"),
+    ("longcat_evals.evals.swe.dataset", "local_rows"),
+    ("longcat_evals.evals.swe.dataset", "official_rows"),
     ("longcat_evals.evals.terminal.task", "load_all"),
     ("subprocess", "Popen"),
 ]
@@ -64,9 +68,8 @@ class Prepared(Exception):
     """Raised by the first piece of work a task construction reaches."""
 
 
-@pytest.fixture
-def work(monkeypatch) -> list[str]:
-    """The names of the work functions called (each raises Prepared)."""
+def _refuse(monkeypatch, functions: list[tuple[str, str]]) -> list[str]:
+    """FUNCTIONS made to raise Prepared; the names of those called, in order."""
     called: list[str] = []
 
     def refuse(name: str):
@@ -76,11 +79,15 @@ def work(monkeypatch) -> list[str]:
 
         return stand_in
 
-    for module, attr in WORK:
-        target = importlib.import_module(module)
-        if hasattr(target, attr):
-            monkeypatch.setattr(target, attr, refuse(f"{module}.{attr}"))
+    for module, attr in functions:
+        monkeypatch.setattr(importlib.import_module(module), attr, refuse(f"{module}.{attr}"))
     return called
+
+
+@pytest.fixture
+def work(monkeypatch) -> list[str]:
+    """The names of the work functions called (each raises Prepared)."""
+    return _refuse(monkeypatch, WORK)
 
 
 FAMILY_MODELS = {name: options_model(TASKS[name]) for name in TASKS if _takes_options(name)}
@@ -146,20 +153,7 @@ ENGINE_WORK += [("longcat_evals.sandboxes.images", "ensure_toolchain")]
 
 @pytest.mark.parametrize("name", ["swe_local", "terminal_bench"])
 def test_constructing_a_docker_task_starts_no_engine_until_a_sample_is_prepared(name, monkeypatch):
-    called: list[str] = []
-
-    def refuse(label: str):
-        def stand_in(*args, **kwargs):
-            called.append(label)
-            raise Prepared(label)
-
-        return stand_in
-
-    # Modules the tasks load on construction, imported first: swebench runs programs on import.
-    for module in ("longcat_evals.evals.swe.scorer", "longcat_evals.evals.swe.samples"):
-        importlib.import_module(module)
-    for module, attr in ENGINE_WORK:
-        monkeypatch.setattr(importlib.import_module(module), attr, refuse(f"{module}.{attr}"))
+    called = _refuse(monkeypatch, ENGINE_WORK)
     task = TASKS[name](agent="null")
     ids = [sample.id for sample in task.dataset]  # what Inspect reads of the whole dataset
     assert len(ids) == len(set(ids)) > 1 and called == []

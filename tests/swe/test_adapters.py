@@ -10,9 +10,9 @@ from swebench.harness.constants import END_TEST_OUTPUT, START_TEST_OUTPUT, TEST_
 from swebench.harness.utils import make_test_spec
 
 from longcat_evals.evals.swe.adapters import from_pro_row, from_swebench_row, swebench_image
-from longcat_evals.evals.swe.dataset import load_local, load_official
 from longcat_evals.evals.swe.schema import InstanceError, LoadFailure
 from longcat_evals.evals.swe.scorer import edited_test_files
+from longcat_evals.evals.swe.task import load_local, load_official
 from longcat_evals.evals.swe.validate import choose
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from longcat_evals.evals.swe.adapters import parser_language, pro_image
-from longcat_evals.evals.swe.dataset import load_local, load_official
 from longcat_evals.evals.swe.grading import strip_binary_hunks
 from longcat_evals.evals.swe.schema import InstanceError, LoadFailure
+from longcat_evals.evals.swe.task import load_local, load_official
 
 
 def _ids(loaded) -> list[str]:

@@ -156,7 +156,7 @@ def test_agent_that_breaks_the_repository_scores_zero(builtin, tmp_path):
 
 def test_untracked_files_of_the_image_are_not_the_agents(tmp_path):
     """An image whose set-up leaves an untracked, not ignored file (as build steps do)."""
-    from longcat_evals.evals.swe.dataset import load_local
+    from longcat_evals.evals.swe.task import load_local
 
     row = json.loads(BUILTIN_INSTANCES.read_text().splitlines()[1])
     env = row["environment"]
