@@ -41,7 +41,6 @@ INSPECT_FLAGS = {
     "limit": "--limit",
     "instance_ids": "--sample-id",
     "tasks": "--sample-id",
-    "sample_ids": "--sample-id",
     "shuffle": "--sample-shuffle",
 }
 

@@ -55,13 +55,13 @@ def _workdir(chosen: list[Loaded]) -> str:
     return workdirs.pop() if len(workdirs) == 1 else "the repository's directory"
 
 
-def swe_task(name: str, opts: SweOptions, load: Callable[[], list[Loaded]]) -> Task:
-    """The one task body: load the instances; their samples' images are made when they run.
+def swe_task(name: str, opts: SweOptions, loaded: list[Loaded]) -> Task:
+    """The one task body: the instances' samples (images made when they run), agent, grading.
 
     Args:
         name: The task's name (dataset name).
         opts: The validated options (`swe_options`).
-        load: Reads the dataset's instances (called after the options are valid).
+        loaded: The dataset's instances (`load_local`, `load_official`).
     """
     from longcat_evals.evals.swe.samples import swe_dataset
     from longcat_evals.evals.swe.scorer import swe_scorer
@@ -70,7 +70,6 @@ def swe_task(name: str, opts: SweOptions, load: Callable[[], list[Loaded]]) -> T
     grading_limits = SandboxLimits(
         cpus=opts.cpus, memory_mb=opts.grading_memory_mb or opts.memory_mb, pids=PIDS_LIMIT
     )
-    loaded = load()
     return Task(
         # Images only for the samples Inspect runs (`--limit`, `--sample-id`): local ones are
         # built then, official ones pulled by Inspect.
@@ -142,13 +141,10 @@ def _official(name: str, kind: str, options: dict[str, Any], **own: Any) -> Task
     defaults = {"grading_memory_mb": PRO_MEMORY_MB} if kind == "pro" else {}
     opts = swe_options(name, options, OfficialSweOptions, tuple(own), **defaults)
     assert isinstance(opts, OfficialSweOptions)
-
-    def load() -> list[Loaded]:
-        return load_official(
-            kind, dataset=opts.dataset, revision=opts.revision, split=opts.split, **own
-        )
-
-    return swe_task(name, opts, load)
+    loaded = load_official(
+        kind, dataset=opts.dataset, revision=opts.revision, split=opts.split, **own
+    )
+    return swe_task(name, opts, loaded)
 
 
 @task
@@ -162,11 +158,7 @@ def swe_local(dataset: str | None = None, **options: Any) -> Task:
             `memory_mb` to 4096 and `grading_network` to `offline`.
     """
     opts = swe_options("swe_local", options, own=("dataset",), **LOCAL_DEFAULTS)
-
-    def load() -> list[Loaded]:
-        return load_local(dataset or BUILTIN_INSTANCES)
-
-    return swe_task("swe_local", opts, load)
+    return swe_task("swe_local", opts, load_local(dataset or BUILTIN_INSTANCES))
 
 
 @task
