@@ -115,3 +115,21 @@ def test_every_suite_entry_names_a_registered_task_and_its_real_options():
             params = set(task_option_names(task))  # `**options`: its options model's fields
             unknown = set(entry.args) | set(entry.args_from_env) | set(entry.args_from_callable)
             assert unknown <= params, f"{name}: {entry.task} has no option {unknown - params}"
+
+
+def test_a_suite_entry_runs_only_its_sample_ids_and_says_so():
+    import longcat_evals._registry  # noqa: F401  (registers the project's tasks)
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.results.runner import _build
+    from longcat_evals.results.runs import SUITE_SAMPLE_IDS_KEY
+    from longcat_evals.results.suites import SuiteEntry
+
+    ids = ("longcat__slugkit-31", "longcat__inikit-12")
+    task = _build(SuiteEntry("longcat_evals/swe_local", {"agent": "null"}, sample_ids=ids),
+                  "mockllm/model", None)  # fmt: skip
+    # Only these samples (not read here: reading the cut dataset prepares its images).
+    assert len(task.dataset) == 2
+    assert task.metadata[SUITE_SAMPLE_IDS_KEY] == ",".join(ids)
+    with pytest.raises(UserFacingError, match=r"no sample longcat__nope \(known: longcat__"):
+        _build(SuiteEntry("longcat_evals/swe_local", sample_ids=("longcat__nope",)),
+               "mockllm/model", None)  # fmt: skip
