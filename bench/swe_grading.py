@@ -22,9 +22,10 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from longcat_evals.evals.swe.dataset import LoadFailure, build_images, load_local, select
-from longcat_evals.evals.swe.schema import SweInstance
-from longcat_evals.evals.swe.validate import grade_patches
+from longcat_evals.evals.swe.samples import build_images
+from longcat_evals.evals.swe.schema import LoadFailure, SweInstance
+from longcat_evals.evals.swe.task import load_local
+from longcat_evals.evals.swe.validate import choose, grade_patches
 from longcat_evals.sandboxes import engine
 
 
@@ -57,7 +58,7 @@ def raw_test_seconds(instance: SweInstance) -> float:
 def main(repeats: int, instance_ids: str | None) -> None:
     console = Console(width=150)
     engine.ensure_engine()
-    chosen = select(load_local(build=False), instance_ids)
+    chosen = choose(load_local(), instance_ids)
     loaded = build_images(chosen, log=lambda m: console.print(m))
     instances = [i for i in loaded if not isinstance(i, LoadFailure)]
     table = Table(title=f"SWE grading vs raw test command (median of {repeats}; seconds)")

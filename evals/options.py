@@ -1,9 +1,11 @@
 """The options every family shares, typed once and validated before any work.
 
-Every `@task` calls `task_options(...)` on its first line with the shared options it takes, so a
-bad value is one line naming the task, the option and the valid choices, before an engine is
-started, an image prepared, a tokenizer or a dataset loaded. Family-specific choices go through
-`choice(...)` for the same one-line shape.
+Every `@task` validates its options on its first line, so a bad value is one line naming the task,
+the option and the valid choices, before an engine is started, an image prepared, a tokenizer or a
+dataset loaded: a task with a full signature calls `task_options(...)` with the shared options it
+takes; a family whose tasks share a pydantic options model (long-context, SWE) takes them as
+`**options` and calls `family_options(...)`. Family-specific choices go through `choice(...)` for
+the same one-line shape.
 
 Values arrive from `-T` as YAML (`-T agent=null` is None, `-T network=off` is False, `-T
 memory_mb=4g` is the string '4g'), so types are checked strictly: a string never passes for a
@@ -12,7 +14,9 @@ number or a boolean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+import re
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,6 +34,15 @@ DEFAULT_MAX_OUTPUT_CHARS = 16_000
 
 
 OptionsModel = TypeVar("OptionsModel", bound=BaseModel)
+
+# Sample selection is Inspect's (sample ids are the instance/task ids, and images are prepared
+# only for the samples that run): a task option for it points to the flag instead.
+INSPECT_FLAGS = {
+    "limit": "--limit",
+    "instance_ids": "--sample-id",
+    "tasks": "--sample-id",
+    "shuffle": "--sample-shuffle",
+}
 
 
 class OptionError(UserFacingError, ValueError):
@@ -112,6 +125,26 @@ def task_options(task: str, *, agents: Iterable[str] = AGENT_NAMES, **values: An
     return validated(SharedOptions, task, values)
 
 
+def family_options(
+    model: type[OptionsModel],
+    task: str,
+    values: dict[str, Any],
+    *,
+    own: Iterable[str] = (),
+    agents: Iterable[str] = AGENT_NAMES,
+) -> OptionsModel:
+    """A task's `**options` validated into its family's MODEL (which has `agent`), or one line.
+
+    The agent is checked first (None from `-T agent=null` is `null`), so a bad agent name is the
+    message even when other options are bad too. OWN: the task's own parameters besides MODEL's.
+    """
+    values = dict(values)
+    values["agent"] = agent_name(
+        values.get("agent", model.model_fields["agent"].default), task, agents
+    )
+    return validated(model, task, values, also=own)
+
+
 def validated(
     model: type[OptionsModel], task: str, values: dict[str, Any], also: Iterable[str] = ()
 ) -> OptionsModel:
@@ -120,6 +153,9 @@ def validated(
     ALSO: the task's own options besides MODEL's, listed among the valid names.
     """
     unknown = sorted(set(values) - set(model.model_fields))
+    flags = [name for name in unknown if name in INSPECT_FLAGS]
+    if flags:
+        raise OptionError(f"{task}: -T {flags[0]} is Inspect's {INSPECT_FLAGS[flags[0]]}")
     if unknown:
         valid = ", ".join([*also, *model.model_fields])
         raise OptionError(f"{task}: unknown option -T {unknown[0]} (valid: {valid})")
@@ -136,6 +172,32 @@ def validated(
         raise OptionError(
             f"{task}: bad option -T {field}={_show(values.get(field))}: {reason}"
         ) from None
+
+
+def options_model(task: Callable[..., Any]) -> type[BaseModel] | None:
+    """The options model a `@task` taking `**options` names in its docstring, else None.
+
+    The docstring's `**options:` entry names it in backticks (`SweOptions`); the model's fields
+    are then the task's options besides its parameters (tests and the docs read them here).
+    """
+    function = inspect.unwrap(task)
+    entry = re.search(r"\*\*options:(.*?)(?:\n\s*\n|$)", inspect.getdoc(function) or "", re.S)
+    for name in re.findall(r"`(\w+)`", entry[1] if entry else ""):
+        model = function.__globals__.get(name)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model
+    return None
+
+
+def task_option_names(task: Callable[..., Any]) -> list[str]:
+    """Every `-T` name a `@task` takes: its parameters and its options model's fields."""
+    params = [
+        name
+        for name, p in inspect.signature(inspect.unwrap(task)).parameters.items()
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    model = options_model(task)
+    return params + [n for n in (model.model_fields if model else ()) if n not in params]
 
 
 def _expected(model: type[BaseModel], field: str) -> str:

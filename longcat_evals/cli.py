@@ -573,8 +573,9 @@ def validate_swe(
     from rich.table import Table
 
     from longcat_evals.errors import UserFacingError
-    from longcat_evals.evals.swe.dataset import build_images, load_local, load_official, select
-    from longcat_evals.evals.swe.validate import validate
+    from longcat_evals.evals.swe.samples import build_images
+    from longcat_evals.evals.swe.task import load_local, load_official
+    from longcat_evals.evals.swe.validate import choose, validate
     from longcat_evals.sandboxes import engine
 
     try:
@@ -583,8 +584,8 @@ def validate_swe(
             loaded = load_official(official, dataset=dataset, revision=revision,
                                    pro_checkout=pro_checkout)  # fmt: skip
         else:
-            loaded = load_local(dataset, build=False) if dataset else load_local(build=False)
-        loaded = build_images(select(loaded, instance_ids), log=_log)
+            loaded = load_local(dataset) if dataset else load_local()
+        loaded = build_images(choose(loaded, instance_ids), log=_log)
     except UserFacingError as e:
         _fail(str(e))
     _log(f"Validating {len(loaded)} instance(s): gold patch and empty patch, fresh containers")

@@ -91,7 +91,7 @@ def verdict(benchmark: Benchmark | None, column: str | None, run: Run) -> tuple[
     if not row.complete:
         return NOT_COMPARABLE, f"run did not finish ({row.progress})", []
     if run.subset:
-        options = ", ".join(f"{k}={run.task_args[k]}" for k in run.subset)
+        options = ", ".join(f"{k}={v}" for k, v in run.subset.items())
         return NOT_COMPARABLE, f"a subset of the benchmark ({options})", []
     differ, unknown = _setting_differences(benchmark, run)
     if differ:

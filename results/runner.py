@@ -17,13 +17,18 @@ from inspect_ai import Task, eval_set, task_with
 # Inspect's loader of a registered task by name with arguments (what `inspect eval NAME -T ...`
 # uses); eval_set's own string form cannot carry different -T options per task.
 from inspect_ai._eval.registry import task_create
+
+# How `--sample-id` cuts a dataset (ids and globs), for one suite entry's samples.
+from inspect_ai._eval.task.util import slice_dataset
 from inspect_ai._util.error import PrerequisiteError
+from inspect_ai.dataset import Dataset
 from inspect_ai.model import GenerateConfig, get_model
 
 from longcat_evals.errors import UserFacingError
 from longcat_evals.progress import Progress, progress
 from longcat_evals.results.claims import BENCHMARK_KEY
 from longcat_evals.results.logs import ResultsError, find_logs, read_log
+from longcat_evals.results.runs import SUITE_SAMPLE_IDS_KEY
 from longcat_evals.results.scoring import Headline, headline
 from longcat_evals.results.suites import SuiteEntry
 
@@ -42,7 +47,9 @@ def describe(entry: SuiteEntry, model: str) -> str:
     shown = {**entry.args, **{k: f"<{k}>" for k in entry.args_from_callable}}
     shown.update({k: f"${v}" for k, v in entry.args_from_env.items()})
     options = " ".join(f"-T {k}={v}" for k, v in shown.items())
-    return f"{entry.task} {options} --model {model}"
+    if entry.sample_ids:
+        options += f" --sample-id {','.join(entry.sample_ids)}"
+    return f"{entry.task} {options.strip()} --model {model}"
 
 
 def _build(entry: SuiteEntry, model: str, base_url: str | None) -> Task:
@@ -50,6 +57,11 @@ def _build(entry: SuiteEntry, model: str, base_url: str | None) -> Task:
     metadata = dict(task.metadata or {})
     if entry.benchmark:
         metadata[BENCHMARK_KEY] = entry.benchmark
+    if entry.sample_ids:
+        # --sample-id of this task alone: the dataset's own filter (a lazy dataset prepares
+        # only these samples' images), recorded so the run reads as a subset.
+        task.dataset = sample_id_slice(task, entry.sample_ids)
+        metadata[SUITE_SAMPLE_IDS_KEY] = ",".join(entry.sample_ids)
     # Only the suite's own model gets the base URL; fixed entries (mockllm, the tiny local
     # model) keep their defaults.
     model_args = entry.model_args() if entry.model_args else {}
@@ -60,6 +72,17 @@ def _build(entry: SuiteEntry, model: str, base_url: str | None) -> Task:
     if config is None:
         return task_with(task, model=resolved, metadata=metadata)
     return task_with(task, model=resolved, metadata=metadata, config=config)
+
+
+def sample_id_slice(task: Task, sample_ids: Sequence[str]) -> Dataset:
+    """TASK's dataset cut to SAMPLE_IDS as `--sample-id` cuts it (an unknown id: one line)."""
+    known = [str(sample.id) for sample in task.dataset]
+    missing = [i for i in sample_ids if i not in known]
+    if missing:
+        raise UserFacingError(
+            f"{task.name}: no sample {', '.join(missing)} (known: {', '.join(known)})"
+        )
+    return slice_dataset(task.dataset, None, list(sample_ids))
 
 
 def run_suite(

@@ -9,7 +9,12 @@ from longcat_evals.results.logs import read_log
 from longcat_evals.results.scoring import Attempt, Headline, attempts, headline, headline_scorer
 
 # Task options that run part of a benchmark: a score over a subset is not the benchmark's score.
+# (`limit`, `instance_ids` and `tasks` are read in logs of tasks that still took them.)
 SUBSET_OPTIONS = ("limit", "instance_ids", "tasks", "category", "difficulty", "sample_id")
+# Inspect's own selection (`--limit`, `--sample-id`), and a suite entry's sample ids (the
+# runner records them in the task's metadata: eval_set's --sample-id is one for every task).
+SUBSET_FLAGS = ("limit", "sample_id")
+SUITE_SAMPLE_IDS_KEY = "suite_sample_ids"
 # Inspect limits that change what an agent may do (and so the score).
 LIMIT_FIELDS = (
     "message_limit",
@@ -42,10 +47,16 @@ class Run:
     metadata: dict
     """The log's eval metadata (a suite entry names its benchmark there)."""
 
+    selection: dict
+    """Inspect's `--limit`/`--sample-id` of the run and a suite entry's sample ids."""
+
     @property
-    def subset(self) -> list[str]:
-        """The options that made this run a subset of its task's samples."""
-        return [k for k in SUBSET_OPTIONS if self.task_args.get(k) not in (None, "", [])]
+    def subset(self) -> dict[str, object]:
+        """The options (`-T` or Inspect's flags) that made this run a subset of its task's."""
+        chosen = {k: self.task_args.get(k) for k in SUBSET_OPTIONS}
+        chosen |= {f"--{k.replace('_', '-')}": self.selection.get(k) for k in SUBSET_FLAGS}
+        chosen["suite sample ids"] = self.metadata.get(SUITE_SAMPLE_IDS_KEY)
+        return {k: v for k, v in chosen.items() if v not in (None, "", [])}
 
     @property
     def thinking(self) -> object:
@@ -86,4 +97,5 @@ def load_run(path: Path) -> Run:
         generate=generate.model_dump(exclude_none=True) if generate else {},
         created=log.eval.created,
         metadata=dict(log.eval.metadata or {}),
+        selection={k: getattr(config, k, None) for k in SUBSET_FLAGS},
     )

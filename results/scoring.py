@@ -31,8 +31,10 @@ from longcat_evals.results.logs import read_log
 
 SCORING_RULE_VERSION = 2
 Outcome = Literal["scored", "errored", "unscored", "cancelled"]
-# Inspect metrics whose value is a mean of per-sample [0, 1] scores, comparable with ours.
-MEAN_METRICS = ("accuracy", "mean")
+# Inspect metrics whose value is a mean of per-sample [0, 1] scores, comparable with ours. Every
+# family's headline metric is `mean`; `accuracy` (the same mean) is what SWE, exact-answer
+# long-context and smoke logs written before the names were made one carry.
+MEAN_METRICS = ("mean", "accuracy")
 _to_float = value_to_float()
 _STRING_VALUES = {"C", "I", "P", "N", "yes", "no", "true", "false"}
 

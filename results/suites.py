@@ -38,6 +38,8 @@ class SuiteEntry:
 
     args_from_callable: dict[str, Callable[[], str]] = field(default_factory=dict)
     """Task options computed when the entry runs (option -> function), e.g. a model's tokenizer."""
+    sample_ids: tuple[str, ...] = ()
+    """Only these samples (what `--sample-id` does for one task; eval_set's is for all)."""
 
     def resolved_args(self) -> dict:
         extra = {k: os.environ[v] for k, v in self.args_from_env.items() if os.environ.get(v)}
@@ -65,16 +67,19 @@ SMOKE: list[SuiteEntry] = [
 SMOKE += [
     SuiteEntry(
         "longcat_evals/swe_local",
-        {"agent": agent, "instance_ids": "longcat__inikit-12,longcat__slugkit-31"},
+        {"agent": agent},
+        sample_ids=("longcat__inikit-12", "longcat__slugkit-31"),
     )
     for agent in ("oracle", "null")
 ]
 
 # Terminal: four built-in Terminal-Bench-style tasks (text, git, C, pytest) in real containers.
+TERMINAL_SMOKE = ("csv-report", "git-recover-commits", "c-wordfreq", "python-fix-invoice")
 SMOKE += [
     SuiteEntry(
         "longcat_evals/terminal_bench",
-        {"agent": agent, "tasks": "csv-report,git-recover-commits,c-wordfreq,python-fix-invoice"},
+        {"agent": agent},
+        sample_ids=TERMINAL_SMOKE,
     )
     for agent in ("oracle", "null")
 ]
@@ -136,12 +141,12 @@ REAL_MODEL: list[SuiteEntry] = [
     ),
     SuiteEntry(
         "longcat_evals/terminal_bench",
-        {"agent": "default", "tasks": "csv-report", "message_limit": 8},
+        {"agent": "default", "message_limit": 8}, sample_ids=("csv-report",),
         model=DEMO_MODEL, model_args=_demo_model_args, generate={"max_tokens": 256},
     ),
     SuiteEntry(
         "longcat_evals/swe_local",
-        {"agent": "default", "instance_ids": "longcat__inikit-12", "message_limit": 8},
+        {"agent": "default", "message_limit": 8}, sample_ids=("longcat__inikit-12",),
         model=DEMO_MODEL, model_args=_demo_model_args, generate={"max_tokens": 256},
     ),
 ]  # fmt: skip
@@ -228,14 +233,10 @@ REGRESSION: list[SuiteEntry] = [
     SuiteEntry("longcat_evals/repo_retrieval", {"lengths": "4k"}, None),
     SuiteEntry(
         "longcat_evals/swe_local",
-        {"instance_ids": "longcat__inikit-12,longcat__slugkit-31"},
-        None,
+        model=None,
+        sample_ids=("longcat__inikit-12", "longcat__slugkit-31"),
     ),
-    SuiteEntry(
-        "longcat_evals/terminal_bench",
-        {"tasks": "csv-report,git-recover-commits,c-wordfreq,python-fix-invoice"},
-        None,
-    ),
+    SuiteEntry("longcat_evals/terminal_bench", model=None, sample_ids=TERMINAL_SMOKE),
 ]
 
 SUITES: dict[str, list[SuiteEntry]] = {

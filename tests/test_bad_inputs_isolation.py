@@ -136,12 +136,6 @@ def test_a_terminal_run_completes_for_the_good_task_beside_bad_ones(tmp_path, se
 
 @pytest.mark.docker
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileNotFoundError,
-    reason="fix lives in swe: environment.local_image_tag hashes the missing bundle "
-    "(FileNotFoundError) and build_images catches only UserFacingError, so task construction fails",
-)
 def test_a_swe_row_without_its_bundle_errors_alone(tmp_path):
     from longcat_evals.evals.swe.task import swe_local
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
 
@@ -60,7 +60,7 @@ def exact_value(answer: str, target: str, kind: str) -> bool:
     return found == {target}
 
 
-@scorer(metrics=[accuracy(), stderr()])
+@scorer(metrics=[mean(), stderr()])
 def exact_answer() -> Scorer:
     """1 when the answer names the target and no other number (or function name), else 0."""
 

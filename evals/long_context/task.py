@@ -36,13 +36,7 @@ from longcat_evals.evals.long_context.repo import KINDS, repo_samples
 from longcat_evals.evals.long_context.ruler import parse_variants, ruler_samples
 from longcat_evals.evals.long_context.scorers import exact_answer, mrcr_similarity, ruler_match
 from longcat_evals.evals.long_context.tokenizer import LoadedTokenizer, load_tokenizer
-from longcat_evals.evals.options import (
-    SANDBOX_FREE_AGENTS,
-    AgentName,
-    choice,
-    task_options,
-    validated,
-)
+from longcat_evals.evals.options import SANDBOX_FREE_AGENTS, AgentName, choice, family_options
 from longcat_evals.progress import progress
 
 VERSION = 1
@@ -54,9 +48,7 @@ Builder = Callable[[LoadedTokenizer, GridConfig, list[int]], list[Sample]]
 
 def long_context_options(family: str, options: dict[str, Any], *own: str) -> LongContextOptions:
     """The -T options of FAMILY (whose own options are OWN) validated, agent first, or one line."""
-    agent = options.get("agent", "default")
-    agent = task_options(family, agents=SANDBOX_FREE_AGENTS, agent=agent).agent
-    return validated(LongContextOptions, family, {**options, "agent": agent}, also=own)
+    return family_options(LongContextOptions, family, options, own=own, agents=SANDBOX_FREE_AGENTS)
 
 
 def long_context_solver(agent: AgentName) -> Solver:

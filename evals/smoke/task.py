@@ -13,7 +13,7 @@ import random
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.scorer import Score, Scorer, Target, accuracy, scorer, stderr
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
 from inspect_ai.util import sandbox
 
@@ -101,7 +101,7 @@ def smoke_oracle() -> Solver:
     return solve
 
 
-@scorer(metrics=[accuracy(), stderr()])
+@scorer(metrics=[mean(), stderr()])
 def answer_file() -> Scorer:
     """1 when /workspace/answer.txt in the container holds the expected answer, else 0."""
 

@@ -1,5 +1,9 @@
 """Dataset rows → `SweInstance`, one adapter per way the datasets really differ.
 
+The second step of a dataset: `dataset` read the rows; here each becomes an instance validated by
+`schema.build_instance`, or a `LoadFailure` (one line naming its file and line, instance and
+field) that errors only its own sample; `samples` makes the Inspect samples.
+
 - SWE-bench Verified / Multilingual (swebench 5.x rows): image, eval_script, log_parser and
   eval_type come with the row; FAIL_TO_PASS/PASS_TO_PASS are JSON strings.
 - SWE-bench Pro: images on Docker Hub (`jefzda/sweap-images:<tag>`), grading by the run script
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from swebench.harness.log_parsers import PARSER_REGISTRY
@@ -21,13 +25,12 @@ from swebench.image_builder.image_spec import ImageSpec
 from longcat_evals.evals.swe.evalscript import local_eval_script, pro_entry_script
 from longcat_evals.evals.swe.schema import (
     InstanceError,
+    Loaded,
+    LoadFailure,
     ProGrading,
     SweInstance,
     build_instance,
-    json_list,
     patch_files,
-    require_fields,
-    resolve_path,
 )
 
 SWEBENCH_NAMESPACE = "swebench"
@@ -43,6 +46,30 @@ PRO_ELEMENT_WEB_KEEPS_VNAN = (
     "instance_element-hq__element-web-ec0f940ef0e8e3b61078f145f34dc40d1938e6c5-vnan"
 )
 LOCAL_FIELDS = ("instance_id", "language", "log_parser", "environment")
+
+
+Adapter = Callable[[dict, str], SweInstance]
+"""(row, where it is: `file:line` or `<dataset> row <i>`) → the instance, or InstanceError."""
+
+
+def instances(rows: Sequence[tuple[str, dict | InstanceError]], adapt: Adapter) -> list[Loaded]:
+    """Every row through ADAPT; a bad row (unreadable, or refused by ADAPT) is a LoadFailure."""
+    loaded: list[Loaded] = []
+    for where, row in rows:
+        try:
+            if isinstance(row, InstanceError):
+                raise row
+            loaded.append(adapt(row, where))
+        except InstanceError as e:
+            loaded.append(LoadFailure(_row_id(row, where), str(e)))
+    return loaded
+
+
+def _row_id(row: dict | InstanceError, where: str) -> str:
+    """The row's instance id, else its place (`export.jsonl:3`) as the failing sample's id."""
+    if isinstance(row, dict) and isinstance(row.get("instance_id"), str) and row["instance_id"]:
+        return row["instance_id"]
+    return where.rsplit("/", 1)[-1].replace(" ", "-")
 
 
 def _check_parser(instance_id: str, name: str, source: str) -> None:
@@ -226,8 +253,9 @@ def from_local_row(row: dict, base_dir: Path, source: str) -> SweInstance:
     fields["FAIL_TO_PASS"] = json_list(row.get("FAIL_TO_PASS", []), instance_id, "FAIL_TO_PASS")
     fields["PASS_TO_PASS"] = json_list(row.get("PASS_TO_PASS", []), instance_id, "PASS_TO_PASS")
     fields.setdefault("image", "pending-local-build")
+    repo_source = _resolve_path(str(env["repo_source"]), base_dir).resolve()
+    fields["environment"] = {**env, "repo_source": str(repo_source)}
     instance = build_instance(fields, source)
-    instance.environment.repo_source = str(resolve_path(env["repo_source"], base_dir).resolve())
     new_files = _new_files(instance.test_patch)
     test_files = instance.test_files()
     instance.eval_script = local_eval_script(
@@ -251,19 +279,28 @@ def _new_files(diff: str) -> set[str]:
     return new
 
 
-def read_jsonl(path: Path) -> Iterable[tuple[int, dict | InstanceError]]:
-    """(line number, row) for each non-empty line; a bad line yields an InstanceError."""
-    if not path.is_file():
-        raise InstanceError(f"dataset file {path} not found")
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
+def json_list(value: object, instance_id: str, field: str) -> list[str]:
+    """A list of test names from a JSON string (HF datasets) or a list (local JSONL)."""
+    if isinstance(value, str):
         try:
-            row = json.loads(line)
+            value = json.loads(value) if value.strip() else []
         except json.JSONDecodeError as e:
-            yield lineno, InstanceError(f"{path}:{lineno}: not JSON ({e.msg})")
-            continue
-        if not isinstance(row, dict):
-            yield lineno, InstanceError(f"{path}:{lineno}: a row must be a JSON object")
-            continue
-        yield lineno, row
+            raise InstanceError(
+                f"instance {instance_id}: field {field} is not a JSON list ({e.msg})"
+            ) from e
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InstanceError(f"instance {instance_id}: field {field} must be a list of strings")
+    return value
+
+
+def require_fields(row: dict, names: tuple[str, ...], source: str) -> None:
+    """One-line error for the first of NAMES missing from a foreign row."""
+    instance_id = row.get("instance_id") or "?"
+    for name in names:
+        if name not in row or row[name] is None:
+            raise InstanceError(f"{source}: instance {instance_id}: field {name}: missing")
+
+
+def _resolve_path(path: str, base: Path) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else (base / candidate)

@@ -1,35 +1,18 @@
-"""Load instances from each source, make their images ready, and turn them into Samples.
+"""The rows of each SWE source, as the official loaders read them: the first step of a dataset.
 
-A row that cannot become an instance, or whose image fails to build, does not stop the run:
-it becomes a `LoadFailure` (one line naming the instance and field), and in an Inspect task a
-sample that errors at its first step (`require_sandbox`) with that line.
+Rows go on to `adapters` (a row becomes a `SweInstance` through `schema`) and then `samples`.
+A row that cannot be read (not JSON, not an object) does not stop the run: it comes back as the
+one-line InstanceError naming its file and line (or row), in its place, and becomes a sample that
+errors alone. A dataset that cannot be read at all, or has no rows, is one line.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
-from inspect_ai.dataset import MemoryDataset, Sample
-
-from longcat_evals.errors import UserFacingError
-from longcat_evals.evals.swe.adapters import (
-    from_local_row,
-    from_pro_row,
-    from_swebench_row,
-    read_jsonl,
-)
-from longcat_evals.evals.swe.environment import ensure_local_image
-from longcat_evals.evals.swe.grading import GradingOptions, swe_sandbox
-from longcat_evals.evals.swe.schema import InstanceError, SweInstance
-from longcat_evals.sandboxes import images
-from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
-from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY
-from longcat_evals.tasks.swe import BUILTIN_INSTANCES
+from longcat_evals.evals.swe.schema import InstanceError
 
 # Pinned by the user (-T revision=...): these machines cannot reach the hub to check a commit.
 HF_DATASETS = {
@@ -39,57 +22,34 @@ HF_DATASETS = {
 }
 
 
-@dataclass
-class LoadFailure:
-    """A row that could not be turned into a runnable instance."""
-
-    instance_id: str
-    message: str
-
-
-Loaded = SweInstance | LoadFailure
-
-
-def _row_id(row: dict | InstanceError, where: str) -> str:
-    """The row's instance id, else its place (`export.jsonl:3`) as the failing sample's id."""
-    if isinstance(row, dict) and isinstance(row.get("instance_id"), str) and row["instance_id"]:
-        return row["instance_id"]
-    return where.rsplit("/", 1)[-1].replace(" ", "-")
-
-
-def load_local(path: str | Path = BUILTIN_INSTANCES, build: bool = True, log=print) -> list[Loaded]:
-    """Instances of a local JSONL dataset, their images built (once per recipe hash) if BUILD."""
-    path = Path(path)
-    loaded: list[Loaded] = []
-    for lineno, row in read_jsonl(path):
-        iid = _row_id(row, f"{path.name}:{lineno}")
-        if isinstance(row, InstanceError):
-            loaded.append(LoadFailure(iid, str(row)))
-            continue
-        try:
-            loaded.append(from_local_row(row, path.parent, f"{path.name}:{lineno}"))
-        except InstanceError as e:
-            loaded.append(LoadFailure(iid, str(e)))
-    if not loaded:
-        raise InstanceError(f"{path}: the dataset has no rows")
-    return build_images(loaded, log) if build else loaded
-
-
-def build_images(loaded: Sequence[Loaded], log=print) -> list[Loaded]:
-    """Build the images of local instances; an instance whose build fails becomes a LoadFailure."""
-    built: list[Loaded] = []
-    for item in loaded:
-        if isinstance(item, SweInstance) and item.environment is not None:
-            try:
-                item = item.model_copy(update={"image": ensure_local_image(item, log=log)})
-            except UserFacingError as e:  # bad recipe, missing repo, failed docker build
-                item = LoadFailure(item.instance_id, str(e))
-        built.append(item)
-    return built
-
-
 Rows = list[tuple[str, "dict | InstanceError"]]
 """(where: `file:line` or `<dataset> row <i>`, the row or the one-line error of a bad row)."""
+
+
+def read_jsonl(path: Path) -> Iterable[tuple[int, dict | InstanceError]]:
+    """(line number, row) for each non-empty line; a bad line yields an InstanceError."""
+    if not path.is_file():
+        raise InstanceError(f"dataset file {path} not found")
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield lineno, InstanceError(f"{path}:{lineno}: not JSON ({e.msg})")
+            continue
+        if not isinstance(row, dict):
+            yield lineno, InstanceError(f"{path}:{lineno}: a row must be a JSON object")
+            continue
+        yield lineno, row
+
+
+def local_rows(path: Path) -> Rows:
+    """The rows of a local JSONL dataset (our schema), each named `<file name>:<line>`."""
+    rows: Rows = [(f"{path.name}:{n}", row) for n, row in read_jsonl(path)]
+    if not rows:
+        raise InstanceError(f"{path}: the dataset has no rows")
+    return rows
 
 
 def _json_rows(path: Path) -> Rows:
@@ -148,7 +108,7 @@ def _arrow_rows(path: Path, split: str) -> Rows | None:
     return None
 
 
-def _official_rows(kind: str, dataset: str | None, revision: str | None, split: str | None) -> Rows:
+def official_rows(kind: str, dataset: str | None, revision: str | None, split: str | None) -> Rows:
     """Rows of an official dataset: a local export (see `_arrow_rows`, `_json_rows`) or the hub."""
     import datasets
 
@@ -185,125 +145,3 @@ def _official_rows(kind: str, dataset: str | None, revision: str | None, split: 
     if len(loaded) == 0:
         raise InstanceError(f"{dataset or name}@{revision} split {split}: the dataset has no rows")
     return [(f"{dataset or name} row {i}", dict(row)) for i, row in enumerate(loaded)]
-
-
-def load_official(
-    kind: str,
-    *,
-    dataset: str | None = None,
-    revision: str | None = None,
-    split: str | None = None,
-    pro_checkout: str | None = None,
-) -> list[Loaded]:
-    """Instances of SWE-bench Verified/Multilingual/Pro (images are prebuilt, pulled by Inspect).
-
-    A bad row (not JSON, missing field, ...) becomes a LoadFailure naming its file and line (or
-    row), so it errors only its own sample.
-    """
-    if kind == "pro":
-        if not pro_checkout:
-            raise InstanceError(
-                "swe_bench_pro needs -T pro_checkout=<path to a clone of "
-                "https://github.com/scaleapi/SWE-bench_Pro-os> (its run_scripts/ grade Pro)"
-            )
-        checkout = Path(pro_checkout).expanduser()
-        if not (checkout / "run_scripts").is_dir():
-            raise InstanceError(
-                f"SWE-bench Pro checkout {checkout} has no run_scripts/ folder; clone "
-                "https://github.com/scaleapi/SWE-bench_Pro-os there"
-            )
-    loaded: list[Loaded] = []
-    for where, row in _official_rows(kind, dataset, revision, split):
-        iid = _row_id(row, where)
-        if isinstance(row, InstanceError):
-            loaded.append(LoadFailure(iid, str(row)))
-            continue
-        try:
-            if kind == "pro":
-                loaded.append(from_pro_row(row, checkout, where))
-            else:
-                loaded.append(from_swebench_row(row, where))
-        except InstanceError as e:
-            loaded.append(LoadFailure(iid, str(e)))
-    return loaded
-
-
-def select(
-    loaded: Sequence[Loaded],
-    instance_ids: str | Sequence[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-) -> list[Loaded]:
-    """Filter by id (comma list or sequence), shuffle (seeded), then cut to LIMIT."""
-    items = list(loaded)
-    if instance_ids:
-        wanted = instance_ids.split(",") if isinstance(instance_ids, str) else list(instance_ids)
-        wanted = [w.strip() for w in wanted if w.strip()]
-        known = {item.instance_id for item in items}
-        missing = [w for w in wanted if w not in known]
-        if missing:
-            raise InstanceError(
-                f"unknown instance id(s) {', '.join(missing)} (known: {', '.join(sorted(known))})"
-            )
-        items = [item for item in items if item.instance_id in wanted]
-    if shuffle:
-        digest = hashlib.sha256(f"swe/shuffle/{seed}".encode()).digest()
-        random.Random(int.from_bytes(digest[:8], "big")).shuffle(items)
-    if limit is not None and limit >= 0:
-        items = items[:limit]
-    return items
-
-
-PROMPT = """You are working in a git repository at {workdir} ({repo}, language: {language}).
-Resolve the following issue by editing the repository's source files. Do not modify or add tests:
-the hidden tests that grade your change will replace the test files. When you are done, stop;
-your changes are taken from the working tree (`git diff` against the current commit).
-
-<issue>
-{problem_statement}
-</issue>
-"""
-
-
-def to_samples(
-    loaded: Sequence[Loaded],
-    name: str,
-    limits: SandboxLimits,
-    fallback_image: Callable[[], str] = images.ensure_base,
-    grading: GradingOptions | None = None,
-) -> MemoryDataset:
-    """Samples whose metadata carries the whole instance and its grading policy (scorer and
-    oracle read them there) and the rendered compose document of its sandbox
-    (`grading.swe_sandbox`: the agent's container and the grader)."""
-    grading = grading or GradingOptions()
-    samples = []
-    for item in loaded:
-        if isinstance(item, LoadFailure):
-            samples.append(
-                Sample(
-                    id=item.instance_id,
-                    input=f"(instance {item.instance_id} could not be loaded)",
-                    metadata={BUILD_ERROR_KEY: item.message},
-                    sandbox=docker_sandbox(fallback_image(), limits=limits),
-                )
-            )
-            continue
-        policy = grading.policy(item)
-        spec = swe_sandbox(item, limits, policy)
-        metadata = {
-            "instance": item.model_dump(mode="json"),
-            "grading": policy.as_metadata(),
-            # The log's sandbox entry is only the file's path (Inspect's inline ComposeConfig
-            # refuses our cgroup_parent and labels): the log carries the document too.
-            "sandbox_compose": Path(spec.config).read_text(),
-        }
-        samples.append(
-            Sample(
-                id=item.instance_id,
-                input=PROMPT.format(**item.model_dump()),
-                metadata=metadata,
-                sandbox=spec,
-            )
-        )
-    return MemoryDataset(samples, name=name)

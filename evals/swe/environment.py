@@ -153,9 +153,14 @@ def ensure_local_image(instance: SweInstance, log: Progress = progress) -> str:
     env = instance.environment
     if env is None:
         raise InstanceError(f"instance {instance.instance_id}: field environment: missing")
+    source = Path(env.repo_source)
+    if not source.exists():  # before hashing it into the tag
+        raise InstanceError(
+            f"instance {instance.instance_id}: field environment.repo_source: {source} does not "
+            "exist"
+        )
     toolchain_tag = images.ensure_toolchain(env.toolchain, log=log)
     tag = local_image_tag(instance, toolchain_tag)
-    source = Path(env.repo_source)
     with images._lock(tag.split(":")[0]):
         if images.image_exists(tag):
             return tag

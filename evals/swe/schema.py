@@ -10,8 +10,7 @@ script and an output parser from the Pro repository) is carried by `pro`.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -110,6 +109,19 @@ class SweInstance(BaseModel):
         return patch_files(self.test_patch)
 
 
+@dataclass
+class LoadFailure:
+    """A row that could not be turned into a runnable instance: it errors only its own sample."""
+
+    instance_id: str
+    """The row's instance id, else its place in the dataset (`export.jsonl:3`)."""
+    message: str
+    """The one-line error naming the file and line (or row), the instance and the field."""
+
+
+Loaded = SweInstance | LoadFailure
+
+
 def patch_files(diff: str) -> list[str]:
     """Paths a unified diff touches (b/ side, or a/ side for deletions), in order."""
     files: list[str] = []
@@ -119,20 +131,6 @@ def patch_files(diff: str) -> list[str]:
             if len(parts) == 2 and parts[1] not in files:
                 files.append(parts[1])
     return files
-
-
-def json_list(value: object, instance_id: str, field: str) -> list[str]:
-    """A list of test names from a JSON string (HF datasets) or a list (local JSONL)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except json.JSONDecodeError as e:
-            raise InstanceError(
-                f"instance {instance_id}: field {field} is not a JSON list ({e.msg})"
-            ) from e
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InstanceError(f"instance {instance_id}: field {field} must be a list of strings")
-    return value
 
 
 def build_instance(fields: dict, source: str) -> SweInstance:
@@ -145,16 +143,3 @@ def build_instance(fields: dict, source: str) -> SweInstance:
         where = ".".join(str(p) for p in first["loc"]) or "row"
         what = "missing" if first["type"] == "missing" else first["msg"]
         raise InstanceError(f"{source}: instance {instance_id}: field {where}: {what}") from None
-
-
-def require_fields(row: dict, names: tuple[str, ...], source: str) -> None:
-    """One-line error for the first of NAMES missing from a foreign row."""
-    instance_id = row.get("instance_id") or "?"
-    for name in names:
-        if name not in row or row[name] is None:
-            raise InstanceError(f"{source}: instance {instance_id}: field {name}: missing")
-
-
-def resolve_path(path: str, base: Path) -> Path:
-    candidate = Path(path).expanduser()
-    return candidate if candidate.is_absolute() else (base / candidate)

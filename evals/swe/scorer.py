@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inspect_ai.scorer import Score, Scorer, Target, accuracy, scorer, stderr
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 
@@ -44,7 +44,7 @@ def edited_test_files(diff: str, test_patch_files: list[str]) -> list[str]:
     return [f for f in patch_files(diff) if f in test_patch_files or TEST_PATH.search(f)]
 
 
-@scorer(metrics=[accuracy(), stderr()])
+@scorer(metrics=[mean(), stderr()])
 def swe_scorer() -> Scorer:
     """1 iff every FAIL_TO_PASS and PASS_TO_PASS test passes after the agent's patch.
 

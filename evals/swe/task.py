@@ -1,43 +1,53 @@
-"""The SWE tasks: `swe_bench_verified`, `swe_bench_multilingual`, `swe_bench_pro`, `swe_local`."""
+"""The SWE tasks: `swe_bench_verified`, `swe_bench_multilingual`, `swe_bench_pro`, `swe_local`.
+
+One task body (`swe_task`) and four thin variants: each names its dataset, takes the options that
+say where its rows are, and passes everything else as `SweOptions` (typed and documented once in
+options.py; an unknown `-T` name is a one-line error, not Inspect's warning).
+
+A dataset reads one way: `dataset` (rows of the file or the hub) → `adapters` (a row becomes a
+`SweInstance` through `schema`, or a one-line LoadFailure) → `samples` (Inspect samples whose
+images are made when they run).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
-from longcat_evals.evals.agents import DEFAULT_COMMAND_TIMEOUT_SEC, resolve_agent
-from longcat_evals.evals.agents.tools import DEFAULT_MAX_OUTPUT_CHARS
-from longcat_evals.evals.options import SHARED_OPTION_NAMES, AgentName, task_options
+from longcat_evals.evals.agents import resolve_agent
+from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions, swe_options
+from longcat_evals.evals.swe.schema import InstanceError
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
-from longcat_evals.sandboxes import engine
 from longcat_evals.sandboxes.compose import SandboxLimits
 from longcat_evals.sandboxes.prebuild import require_sandbox
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 if TYPE_CHECKING:
-    from longcat_evals.evals.swe.dataset import Loaded
+    from longcat_evals.evals.swe.schema import Loaded, SweInstance
 
 # The swebench package takes ~2 s to import; dataset/scorer/grading load it inside the tasks so
 # that registering the tasks (every `inspect` start) stays fast.
 TASK_VERSION = 2
-DEFAULT_MESSAGE_LIMIT = 250
 PIDS_LIMIT = 4096
 PRO_MEMORY_MB = 30 * 1024
 """The Pro evaluator's memory limit (grading.PRO_MEMORY_MB; repeated to keep swebench unloaded)."""
-Network = Literal["online", "offline"]
+LOCAL_DEFAULTS = {"cpus": 1.0, "memory_mb": 4096}
 
 
-def _agent(
-    agent: str | None, command_timeout_sec: int, max_output_chars: int, workdir: str
-) -> Solver:
+def _agent(opts: SweOptions, workdir: str) -> Solver:
     options: dict = {}
-    if agent in ("default", "mini"):
-        options = {"command_timeout_sec": command_timeout_sec, "max_output_chars": max_output_chars}
-    if agent == "mini":
+    if opts.agent in ("default", "mini"):
+        options = {
+            "command_timeout_sec": opts.command_timeout_sec,
+            "max_output_chars": opts.max_output_chars,
+        }
+    if opts.agent == "mini":
         options["workdir"] = workdir
-    return resolve_agent(agent, oracle=swe_oracle(), **options)
+    return resolve_agent(opts.agent, oracle=swe_oracle(), **options)
 
 
 def _workdir(chosen: list[Loaded]) -> str:
@@ -45,296 +55,144 @@ def _workdir(chosen: list[Loaded]) -> str:
     return workdirs.pop() if len(workdirs) == 1 else "the repository's directory"
 
 
-def _task(
-    name: str,
-    loaded: list[Loaded],
-    *,
-    instance_ids: str | list[str] | None,
-    limit: int | None,
-    shuffle: bool,
-    seed: int,
-    agent: str | None,
-    command_timeout_sec: int,
-    max_output_chars: int,
-    test_timeout_sec: int | None,
-    message_limit: int,
-    cpus: float,
-    memory_mb: int,
-    grading_network: Network | None,
-    grading_memory_mb: int | None,
-) -> Task:
-    from longcat_evals.evals.swe.dataset import build_images, select, to_samples
+def swe_task(name: str, opts: SweOptions, loaded: list[Loaded]) -> Task:
+    """The one task body: the instances' samples (images made when they run), agent, grading.
+
+    Args:
+        name: The task's name (dataset name).
+        opts: The validated options (`swe_options`).
+        loaded: The dataset's instances (`load_local`, `load_official`).
+    """
     from longcat_evals.evals.swe.grading import GradingOptions
+    from longcat_evals.evals.swe.samples import swe_dataset
     from longcat_evals.evals.swe.scorer import swe_scorer
 
-    limits = SandboxLimits(cpus=cpus, memory_mb=memory_mb, pids=PIDS_LIMIT)
+    limits = SandboxLimits(cpus=opts.cpus, memory_mb=opts.memory_mb, pids=PIDS_LIMIT)
     grading = GradingOptions(
-        network=grading_network,
-        test_timeout_sec=test_timeout_sec,
-        limits=SandboxLimits(cpus=cpus, memory_mb=grading_memory_mb or memory_mb, pids=PIDS_LIMIT),
+        network=opts.grading_network,
+        test_timeout_sec=opts.test_timeout_sec,
+        limits=SandboxLimits(
+            cpus=opts.cpus, memory_mb=opts.grading_memory_mb or opts.memory_mb, pids=PIDS_LIMIT
+        ),
     )
-    # Build only the chosen instances' images (official images are pulled by Inspect instead).
-    chosen = build_images(select(loaded, instance_ids, limit, shuffle, seed))
     return Task(
-        # Each sample's sandbox holds its grader too (grading.swe_sandbox), so the grading
-        # options are the samples', not the scorer's.
-        dataset=to_samples(chosen, name, limits, grading=grading),
+        # Images only for the samples Inspect runs (`--limit`, `--sample-id`): local ones are
+        # built then, official ones pulled by Inspect. Each sample's sandbox holds its grader
+        # too (grading.swe_sandbox), so the grading options are the samples', not the scorer's.
+        dataset=swe_dataset(name, loaded, limits, grading),
         # In `setup`, not `solver`: `--solver` replaces the solver but never these steps, so no
         # agent ever starts in a container that still holds the fix's history.
         setup=[require_sandbox(), hide_future()],
-        solver=_agent(agent, command_timeout_sec, max_output_chars, _workdir(chosen)),
+        solver=_agent(opts, _workdir(loaded)),
         scorer=swe_scorer(),
-        message_limit=message_limit,
+        message_limit=opts.message_limit,
         fail_on_error=False,
         version=TASK_VERSION,
-        name=name,
     )
 
 
+def load_local(path: str | Path = BUILTIN_INSTANCES) -> list[Loaded]:
+    """The instances of a local JSONL dataset (our schema; images are built when they run)."""
+    from longcat_evals.evals.swe.adapters import from_local_row, instances
+    from longcat_evals.evals.swe.dataset import local_rows
+
+    path = Path(path)
+    return instances(local_rows(path), lambda row, where: from_local_row(row, path.parent, where))
+
+
+def load_official(
+    kind: str,
+    *,
+    dataset: str | None = None,
+    revision: str | None = None,
+    split: str | None = None,
+    pro_checkout: str | None = None,
+) -> list[Loaded]:
+    """The instances of SWE-bench Verified/Multilingual/Pro (images are pulled by Inspect).
+
+    A bad row (not JSON, missing field, ...) becomes a LoadFailure naming its file and line (or
+    row), so it errors only its own sample.
+    """
+    from longcat_evals.evals.swe.adapters import from_pro_row, from_swebench_row, instances
+    from longcat_evals.evals.swe.dataset import official_rows
+
+    adapt: Callable[[dict, str], SweInstance] = from_swebench_row
+    if kind == "pro":
+        checkout = _pro_checkout(pro_checkout)  # before the rows: a hub load takes a while
+        adapt = lambda row, where: from_pro_row(row, checkout, where)  # noqa: E731
+    return instances(official_rows(kind, dataset, revision, split), adapt)
+
+
+def _pro_checkout(pro_checkout: str | None) -> Path:
+    if not pro_checkout:
+        raise InstanceError(
+            "swe_bench_pro needs -T pro_checkout=<path to a clone of "
+            "https://github.com/scaleapi/SWE-bench_Pro-os> (its run_scripts/ grade Pro)"
+        )
+    checkout = Path(pro_checkout).expanduser()
+    if not (checkout / "run_scripts").is_dir():
+        raise InstanceError(
+            f"SWE-bench Pro checkout {checkout} has no run_scripts/ folder; clone "
+            "https://github.com/scaleapi/SWE-bench_Pro-os there"
+        )
+    return checkout
+
+
+def _official(name: str, kind: str, options: dict[str, Any], **own: Any) -> Task:
+    """An official set's task: OPTIONS as `OfficialSweOptions`, OWN its own parameters."""
+    defaults = {"grading_memory_mb": PRO_MEMORY_MB} if kind == "pro" else {}
+    opts = swe_options(name, options, OfficialSweOptions, tuple(own), **defaults)
+    assert isinstance(opts, OfficialSweOptions)
+    loaded = load_official(
+        kind, dataset=opts.dataset, revision=opts.revision, split=opts.split, **own
+    )
+    return swe_task(name, opts, loaded)
+
+
 @task
-def swe_local(
-    dataset: str = str(BUILTIN_INSTANCES),
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 1.0,
-    memory_mb: int = 4096,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = None,
-) -> Task:
+def swe_local(dataset: str | None = None, **options: Any) -> Task:
     """A local SWE dataset (default: the built-in offline set), images built offline.
 
     Args:
-        dataset: JSONL file of instances (repo as a git bundle or path, environment recipe).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 1800 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: offline (local images are built with no network).
-        grading_memory_mb: Memory limit of the grading container (default: memory_mb).
+        dataset: JSONL file of instances (repo as a git bundle or path, environment recipe);
+            default: the built-in set shipped in tasks/swe.
+        **options: The options of every SWE task (`SweOptions`); here `cpus` defaults to 1,
+            `memory_mb` to 4096 and `grading_network` to `offline`.
     """
-    from longcat_evals.evals.swe.dataset import load_local
-
-    task_options("swe_local", agent=agent, command_timeout_sec=command_timeout_sec, seed=seed,
-                 max_output_chars=max_output_chars, test_timeout_sec=test_timeout_sec,
-                 message_limit=message_limit, cpus=cpus, memory_mb=memory_mb)  # fmt: skip
-    engine.ensure_engine()
-    return _task(
-        "swe_local", load_local(dataset, build=False),
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
-
-
-def _official(
-    kind: str,
-    name: str,
-    *,
-    dataset: str | None,
-    revision: str | None,
-    split: str | None,
-    pro_checkout: str | None = None,
-    **options,
-) -> Task:
-    """The one body of the official tasks; OPTIONS are `_task`'s keyword arguments."""
-    from longcat_evals.evals.swe.dataset import load_official
-
-    task_options(name, **{k: v for k, v in options.items() if k in SHARED_OPTION_NAMES})
-    engine.ensure_engine()
-    loaded = load_official(
-        kind, dataset=dataset, revision=revision, split=split, pro_checkout=pro_checkout
-    )
-    return _task(name, loaded, **options)
+    opts = swe_options("swe_local", options, own=("dataset",), **LOCAL_DEFAULTS)
+    return swe_task("swe_local", opts, load_local(dataset or BUILTIN_INSTANCES))
 
 
 @task
-def swe_bench_verified(
-    revision: str | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 2.0,
-    memory_mb: int = 8192,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = None,
-) -> Task:
+def swe_bench_verified(**options: Any) -> Task:
     """SWE-bench Verified (500 Python instances) on the official per-instance images.
 
     Args:
-        revision: Hub commit of SWE-bench/SWE-bench_Verified to pin (rows in swebench 5.x layout).
-        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
-            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
-        split: Dataset split (default `test`).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 1800 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: online.
-        grading_memory_mb: Memory limit of the grading container (default:
-            memory_mb; swebench sets none).
+        **options: The options of the official SWE-bench tasks (`OfficialSweOptions`: the
+            dataset's `revision`, `dataset`, `split`, and every SWE task's options); the hub
+            dataset is SWE-bench/SWE-bench_Verified (rows in swebench 5.x layout).
     """
-    return _official(
-        "verified", "swe_bench_verified", dataset=dataset, revision=revision, split=split,
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    return _official("swe_bench_verified", "verified", options)
 
 
 @task
-def swe_bench_multilingual(
-    revision: str | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 2.0,
-    memory_mb: int = 8192,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = None,
-) -> Task:
+def swe_bench_multilingual(**options: Any) -> Task:
     """SWE-bench Multilingual (9 languages) on the official per-instance images.
 
     Args:
-        revision: Hub commit of SWE-bench/SWE-bench_Multilingual to pin (swebench 5.x rows).
-        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
-            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
-        split: Dataset split (default `test`).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 1800 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: online.
-        grading_memory_mb: Memory limit of the grading container (default:
-            memory_mb; swebench sets none).
+        **options: The options of the official SWE-bench tasks (`OfficialSweOptions`); the hub
+            dataset is SWE-bench/SWE-bench_Multilingual (rows in swebench 5.x layout).
     """
-    return _official(
-        "multilingual", "swe_bench_multilingual", dataset=dataset, revision=revision,
-        split=split,
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    return _official("swe_bench_multilingual", "multilingual", options)
 
 
 @task
-def swe_bench_pro(
-    pro_checkout: str | None = None,
-    revision: str | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
-    instance_ids: str | list[str] | None = None,
-    limit: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    agent: AgentName | None = "default",
-    command_timeout_sec: int = DEFAULT_COMMAND_TIMEOUT_SEC,
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
-    test_timeout_sec: int | None = None,
-    message_limit: int = DEFAULT_MESSAGE_LIMIT,
-    cpus: float = 2.0,
-    memory_mb: int = 8192,
-    grading_network: Network | None = None,
-    grading_memory_mb: int | None = PRO_MEMORY_MB,
-) -> Task:
+def swe_bench_pro(pro_checkout: str | None = None, **options: Any) -> Task:
     """SWE-bench Pro (public set) on its Docker Hub images, graded by its run scripts.
 
     Args:
         pro_checkout: Path to a clone of scaleapi/SWE-bench_Pro-os (run_scripts/, dockerfiles/).
-        revision: Hub commit of ScaleAI/SWE-bench_Pro to pin.
-        dataset: A local export instead of the hub (.json array, .jsonl, .parquet, a
-            `datasets` save_to_disk folder, a folder holding <split>.parquet) or a hub id.
-        split: Dataset split (default `test`).
-        instance_ids: Only these instances (comma-separated or a list).
-        limit: At most this many instances (after shuffling).
-        shuffle: Shuffle the instances (seeded by `seed`).
-        seed: Seed of the shuffle.
-        agent: `default` (ReAct), `mini` (bash only), `oracle` (gold patch) or `null`.
-        command_timeout_sec: Wall-clock limit of one agent command.
-        max_output_chars: Agent command output is truncated in the middle past this.
-        test_timeout_sec: Wall-clock limit of the eval script in the grading container
-            (default: the official harness's, 3600 s).
-        message_limit: Messages per sample before the agent is stopped.
-        cpus: CPU limit of the agent's and the grading container.
-        memory_mb: Memory limit of the agent's container (and the grading container's unless
-            `grading_memory_mb`).
-        grading_network: `online` (Docker's bridge network, as the official harness grades)
-            or `offline` (no network; each score's metadata says `grading_network: offline`, and
-            an instance whose eval script needs the network is unscored as `needs_network`).
-            Default: online (the Pro evaluator's `--block_network` is opt-in).
-        grading_memory_mb: Memory limit of the grading container (default:
-            30720, the Pro evaluator's limit).
+        **options: The options of the official SWE-bench tasks (`OfficialSweOptions`); the hub
+            dataset is ScaleAI/SWE-bench_Pro, and `grading_memory_mb` defaults to 30720.
     """
-    return _official(
-        "pro", "swe_bench_pro", dataset=dataset, revision=revision, split=split,
-        pro_checkout=pro_checkout,
-        instance_ids=instance_ids, limit=limit, shuffle=shuffle, seed=seed, agent=agent,
-        command_timeout_sec=command_timeout_sec, max_output_chars=max_output_chars,
-        test_timeout_sec=test_timeout_sec, message_limit=message_limit, cpus=cpus,
-        memory_mb=memory_mb, grading_network=grading_network,
-        grading_memory_mb=grading_memory_mb,
-    )  # fmt: skip
+    return _official("swe_bench_pro", "pro", options, pro_checkout=pro_checkout)

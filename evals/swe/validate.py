@@ -19,7 +19,6 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from longcat_evals.evals.swe.dataset import Loaded, LoadFailure
 from longcat_evals.evals.swe.grading import (
     GradeResult,
     GradingOptions,
@@ -27,7 +26,7 @@ from longcat_evals.evals.swe.grading import (
     grade,
     swe_sandbox,
 )
-from longcat_evals.evals.swe.schema import SweInstance
+from longcat_evals.evals.swe.schema import InstanceError, Loaded, LoadFailure, SweInstance
 from longcat_evals.evals.swe.solvers import instance_of
 from longcat_evals.sandboxes.compose import SandboxLimits
 
@@ -93,6 +92,23 @@ def grade_patches(
         else:
             results.append(GradeResult(**done.store[RESULT_KEY]))
     return results
+
+
+def choose(loaded: Sequence[Loaded], instance_ids: str | None) -> list[Loaded]:
+    """The instances of INSTANCE_IDS (comma-separated; None: all), in dataset order.
+
+    Inside Inspect, `--sample-id` chooses; this is for grading outside it (validation, benches).
+    """
+    wanted = [w.strip() for w in (instance_ids or "").split(",") if w.strip()]
+    if not wanted:
+        return list(loaded)
+    known = {item.instance_id for item in loaded}
+    missing = [w for w in wanted if w not in known]
+    if missing:
+        raise InstanceError(
+            f"unknown instance id(s) {', '.join(missing)} (known: {', '.join(sorted(known))})"
+        )
+    return [item for item in loaded if item.instance_id in wanted]
 
 
 @dataclass

@@ -7,7 +7,6 @@ caller can turn each into an errored sample (one broken task never stops the oth
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import tomllib
 from pathlib import Path
@@ -270,28 +269,18 @@ def _split(value: str | list[str] | None) -> list[str]:
 
 def load_all(
     root: Path,
-    tasks: str | list[str] | None = None,
     category: str | list[str] | None = None,
     difficulty: str | list[str] | None = None,
 ) -> tuple[list[TerminalTask], list[TaskLoadError]]:
-    """Load and select tasks under ROOT by id/glob, category and difficulty.
+    """Load the tasks under ROOT and keep those of CATEGORY and DIFFICULTY.
 
-    Returns (good tasks, load errors). Every selected-by-id task that cannot be read comes back
-    as an error whatever the category/difficulty filters say (its fields cannot be read); the
-    caller decides what to do with them (`terminal_bench` makes errored samples of them unless a
-    category/difficulty filter is set, in which case it only warns).
+    Returns (good tasks, load errors). Every task that cannot be read comes back as an error
+    whatever the category/difficulty filters say (its fields cannot be read); the caller decides
+    what to do with them (`terminal_bench` makes errored samples of them unless a
+    category/difficulty filter is set, in which case it only warns). Tasks are chosen by id with
+    Inspect's `--sample-id` (ids and globs).
     """
     dirs = discover(root)
-    patterns = _split(tasks)
-    if patterns:
-        known = [d.name for d in dirs]
-        unmatched = [p for p in patterns if not fnmatch.filter(known, p)]
-        if unmatched:
-            raise ValueError(
-                f"Unknown terminal task {', '.join(map(repr, unmatched))} under {root} "
-                f"(known: {', '.join(known)})"
-            )
-        dirs = [d for d in dirs if any(fnmatch.fnmatch(d.name, p) for p in patterns)]
     categories, difficulties = set(_split(category)), set(_split(difficulty))
     loaded: list[TerminalTask] = []
     errors: list[TaskLoadError] = []

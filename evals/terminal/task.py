@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import logging
-import random
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.dataset import Dataset, Sample
+from inspect_ai.dataset import Sample
 from inspect_ai.solver import chain
 
 import longcat_evals.tasks
 from longcat_evals.errors import UserFacingError
 from longcat_evals.evals.agents import resolve_agent
-from longcat_evals.evals.options import AgentName, choice, task_options
+from longcat_evals.evals.options import family_options
 from longcat_evals.evals.terminal import environment, sample_env
 from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import TaskLoadError, load_all
 from longcat_evals.evals.terminal.network import network_lines
+from longcat_evals.evals.terminal.options import TerminalOptions
 from longcat_evals.evals.terminal.solvers import agent_time_limit, terminal_oracle
 from longcat_evals.evals.terminal.spec import TerminalTask
 from longcat_evals.evals.terminal.verify import terminal_verifier
@@ -27,6 +26,7 @@ from longcat_evals.progress import progress
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import docker_sandbox
 from longcat_evals.sandboxes.errors import SandboxSetupError
+from longcat_evals.sandboxes.lazy_dataset import LazyDataset, unprepared
 from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY, prebuild, require_sandbox
 
 BUILTIN_SUITE = Path(longcat_evals.tasks.__file__).parent / "terminal" / "builtin"
@@ -99,233 +99,75 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
 
 
 def _broken(error: TaskLoadError) -> Sample:
+    """The sample of a task that could not be loaded: it errors with the load error."""
     logger.warning("terminal_bench: %s (this sample will error; the others go on)", error)
     return Sample(
         id=error.task_id,
-        input=f"(terminal task '{error.task_id}' could not be loaded)",
+        input=_broken_input(error),
         metadata={BUILD_ERROR_KEY: str(error), "format": None},
         sandbox=docker_sandbox(images.ensure_base(log=_log)),
     )
 
 
-NOT_PREPARED = (
-    "terminal task '{id}': read before its environment was prepared (an Inspect code path "
-    "that runs unsliced datasets); nothing was run, so it cannot be scored"
-)
+def _broken_input(error: TaskLoadError) -> str:
+    return f"(terminal task '{error.task_id}' could not be loaded)"
 
 
-def stop_builds() -> list[int]:
-    """Kill the `docker build` (and debootstrap) processes this process started; their pids."""
-    import psutil
-
-    killed = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            command = child.cmdline()
-        except psutil.Error:
-            continue
-        if command[:2] == ["docker", "build"] or (command and "debootstrap" in command[0]):
-            try:
-                child.kill()
-                killed.append(child.pid)
-            except psutil.Error:
-                pass
-    return killed
+def _key(item: TerminalTask | TaskLoadError) -> str:
+    return item.id if isinstance(item, TerminalTask) else f"broken:{item.task_id}"
 
 
-class TerminalDataset(Dataset):
-    """Terminal tasks whose images are prepared lazily, for just the samples Inspect runs.
-
-    Inspect reads a task's whole dataset for sample ids and "has a sandbox", then slices it
-    (`--limit`, `--sample-id`) and runs only the slice. So the whole dataset yields previews
-    (id, input, metadata; a sandbox whose image is not built, and a set-up error should a
-    preview ever be run), while a slice or filter (what Inspect runs) prepares its tasks, in
-    parallel, the first time it is read, and keeps them. `--limit 1` builds one image.
-    """
-
-    def __init__(self, items: list, prepare, workers: int, prepared_view: bool = False,
-                 cache: dict | None = None, name: str = "terminal_bench"):  # fmt: skip
-        self._items, self._prepare, self._workers = items, prepare, workers
-        self._view, self._name = prepared_view, name
-        self._cache: dict[str, Sample] = {} if cache is None else cache
-        self._shuffled = False
-
-    @property
-    def name(self) -> str | None:
-        return self._name
-
-    @property
-    def location(self) -> str | None:
-        return None
-
-    @property
-    def shuffled(self) -> bool:
-        return self._shuffled
-
-    @staticmethod
-    def _key(item) -> str:
-        if isinstance(item, TerminalTask):
-            return item.id
-        return f"broken:{item.task_id}" if isinstance(item, TaskLoadError) else str(item)
-
-    def _preview(self, item) -> Sample:
-        if not isinstance(item, TerminalTask):
-            return self._ready([item])[0]
-        if self._key(item) in self._cache:
-            return self._cache[self._key(item)]
-        meta = _metadata(item) | {BUILD_ERROR_KEY: NOT_PREPARED.format(id=item.id)}
-        return Sample(id=item.id, input=item.instruction, metadata=meta,
-                      sandbox=docker_sandbox(images.base_tag()))  # fmt: skip
-
-    def _ready(self, items: list) -> list[Sample]:
-        """Prepared samples of ITEMS (built in parallel, once; interrupts stop the builds)."""
-        todo = [i for i in items if self._key(i) not in self._cache]
-        if todo:
-            tasks = [i for i in todo if isinstance(i, TerminalTask)]
-            if tasks:
-                _log(f"preparing {len(tasks)} task image(s) (built only if missing) …")
-            pool = ThreadPoolExecutor(max_workers=max(1, self._workers))
-            try:
-                for item, sample in zip(todo, pool.map(self._prepare, todo), strict=True):
-                    self._cache[self._key(item)] = sample
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                stopped = stop_builds()
-                if stopped:
-                    _log(f"interrupted: stopped {len(stopped)} image build(s)")
-                raise
-            pool.shutdown()
-        return [self._cache[self._key(i)] for i in items]
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            view = TerminalDataset(self._items[index], self._prepare, self._workers, True,
-                                   self._cache, self._name)  # fmt: skip
-            view._shuffled = self._shuffled
-            return view
-        item = self._items[index]
-        return self._ready([item])[0] if self._view else self._preview(item)
-
-    def __iter__(self):
-        if self._view:
-            return iter(self._ready(self._items))
-        return iter([self._preview(item) for item in self._items])
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def sort(self, reverse: bool = False, key=None) -> None:
-        key = key or (lambda sample: len(str(sample.input)))
-        previews = {self._key(i): self._preview(i) for i in self._items}
-        self._items.sort(key=lambda item: key(previews[self._key(item)]), reverse=reverse)
-
-    def filter(self, predicate, name: str | None = None) -> TerminalDataset:
-        kept = [item for item in self._items if predicate(self._preview(item))]
-        return TerminalDataset(kept, self._prepare, self._workers, True, self._cache,
-                               name or self._name)  # fmt: skip
-
-    def shuffle(self, seed: int | None = None) -> None:
-        random.Random(seed).shuffle(self._items) if seed is not None else random.shuffle(
-            self._items
-        )
-        self._shuffled = True
-
-    def shuffle_choices(self, seed: int | None = None) -> None:
-        return None  # terminal tasks have no choices
+def _preview(item: TerminalTask | TaskLoadError) -> Sample:
+    if isinstance(item, TerminalTask):
+        return unprepared(item.id, item.instruction, _metadata(item))
+    return unprepared(item.task_id, _broken_input(item), {"format": None})
 
 
 def build_dataset(
     path: Path,
-    tasks: str | None,
-    category: str | None,
-    difficulty: str | None,
+    loaded: list[TerminalTask],
+    errors: list[TaskLoadError],
+    opts: TerminalOptions,
     resolver: imap.Resolver,
-    network: bool | None,
-    memory_mb: int | None,
-    build_workers: int,
-    selection: tuple[list, list] | None = None,
-) -> TerminalDataset:
-    """The selected tasks as a lazily prepared dataset (load errors become errored samples).
-
-    SELECTION: `load_all`'s result when the caller has already read the tasks.
-    """
-    loaded, errors = selection or load_all(path, tasks, category, difficulty)
-    if category or difficulty:
+) -> LazyDataset:
+    """The tasks under PATH as a lazily prepared dataset (load errors become errored samples)."""
+    if opts.category or opts.difficulty:
         for error in errors:  # unreadable fields cannot match a filter: left out, but said
             logger.warning(
                 "terminal_bench: %s (left out: its category/difficulty cannot be read)", error
             )
         errors = []
     if not loaded and not errors:
-        raise ValueError(f"No terminal tasks selected under {path}")
+        raise TerminalInputError(
+            f"terminal_bench: no task under {path} matches -T category/difficulty"
+        )
     _log(f"{len(loaded)} task(s) from {path}; images are prepared for the samples that run")
 
     def prepare(item) -> Sample:
         if isinstance(item, TerminalTask):
-            return _sample(item, resolver, network, memory_mb)
+            return _sample(item, resolver, opts.network, opts.memory_mb)
         return _broken(item)
 
-    return TerminalDataset([*loaded, *errors], prepare, build_workers)
+    return LazyDataset(
+        [*loaded, *errors], _key, _preview, prepare, name="terminal_bench",
+        workers=opts.build_workers, log=_log, before_first=lambda: engine.ensure_engine(log=_log),
+    )  # fmt: skip
 
 
 class TerminalInputError(UserFacingError):
     """Bad `terminal_bench` input (path, task selection, image map, options)."""
 
 
-def build_samples(*args, **kwargs) -> list[Sample]:
-    """Every selected task prepared now (see build_dataset for the arguments)."""
-    return list(build_dataset(*args, **kwargs)[:])
-
-
 @task
-def terminal_bench(
-    path: str | None = None,
-    tasks: str | None = None,
-    category: str | None = None,
-    difficulty: str | None = None,
-    agent: AgentName = "default",
-    image_map: str | None = None,
-    base_images: Literal["auto", "map", "original"] = "auto",
-    network: bool | None = None,
-    timeout_multiplier: float = 1.0,
-    command_timeout_sec: int = 180,
-    max_output_chars: int = 16000,
-    memory_mb: int | None = None,
-    message_limit: int | None = 300,
-    build_workers: int = 4,
-) -> Task:
+def terminal_bench(path: str | None = None, **options: Any) -> Task:
     """Terminal-Bench tasks (Harbor 2.x or 1.x directories) in Docker sandboxes.
 
     Args:
         path: A task directory or a directory of them (a Terminal-Bench checkout); default: the
             built-in suite shipped in tasks/terminal/builtin.
-        tasks: Comma-separated task ids or globs (e.g. `git-*,fix-c`); an unknown id is an
-            error listing the known ones.
-        category: Comma-separated categories to keep (task metadata).
-        difficulty: Comma-separated difficulties to keep (easy, medium, hard).
-        agent: `default` (ReAct + bash/python/editor), `mini` (bash-only), `oracle` (the task's
-            solution), or `null` (does nothing).
-        image_map: A YAML image map consulted before the built-in one.
-        base_images: `auto` (the task's prebuilt image, and public base images, when present
-            locally or pullable, else the Dockerfile build and mapped stand-ins), `map` (always
-            our build and the stand-in when the map has one), `original` (never substitute).
-        network: Give containers the network (true/false); default: each task's own policy.
-        timeout_multiplier: Factor on every task's agent and verifier timeouts.
-        command_timeout_sec: Per-command time limit of the default and mini agents' tools.
-        max_output_chars: Tool output longer than this is truncated (head and tail kept).
-        memory_mb: Override of every task's memory limit.
-        message_limit: Message limit of each sample (None: only the timeouts apply).
-        build_workers: Task images built in parallel (only those of the samples that run:
-            `--limit 1` prepares one).
+        **options: The options of `terminal_bench` (`TerminalOptions`).
     """
-    task_options("terminal_bench", agent=agent, network=network, memory_mb=memory_mb,
-                 timeout_multiplier=timeout_multiplier, command_timeout_sec=command_timeout_sec,
-                 max_output_chars=max_output_chars, message_limit=message_limit)  # fmt: skip
-    choice("terminal_bench", "base_images", base_images, ("auto", "map", "original"))
-    if isinstance(build_workers, bool) or not isinstance(build_workers, int) or build_workers < 1:
-        raise TerminalInputError(
-            f"terminal_bench: bad option -T build_workers={build_workers!r}: a whole number >= 1"
-        )
+    opts = family_options(TerminalOptions, "terminal_bench", options, own=("path",))
     if path is not None and not str(path).strip():
         raise TerminalInputError(
             "terminal_bench: -T path= is empty; give a task directory or a suite of them "
@@ -333,35 +175,31 @@ def terminal_bench(
         )
     root = Path(path).expanduser() if path else BUILTIN_SUITE
     try:
-        # Task selection and the image maps are read before any engine or image work, so a
-        # typo costs nothing; the loaders' ValueErrors are bad input, said in one line.
-        maps = [(imap.load_map(Path(image_map)), image_map)] if image_map else []
+        # Tasks and the image maps are read before any engine or image work, so a typo costs
+        # nothing; the loaders' ValueErrors are bad input, said in one line.
+        maps = [(imap.load_map(Path(opts.image_map)), opts.image_map)] if opts.image_map else []
         maps.append((imap.load_map(imap.BUILTIN_MAP), "built-in"))
-        resolver = imap.Resolver(maps, base_images)
-        selection = load_all(root, tasks, category, difficulty)
+        resolver = imap.Resolver(maps, opts.base_images)
+        loaded, errors = load_all(root, opts.category, opts.difficulty)
     except (ValueError, OSError) as e:
         raise TerminalInputError(f"terminal_bench: {str(e).splitlines()[0]}") from e
-    if not any(selection):
+    if not loaded and not errors:
         raise TerminalInputError(
             f"terminal_bench: no Terminal-Bench task directories (task.toml or task.yaml) "
             f"found under {root}"
         )
-    engine.ensure_engine()
-    dataset = build_dataset(
-        root, tasks, category, difficulty, resolver, network, memory_mb, build_workers,
-        selection=selection,
-    )  # fmt: skip
+    dataset = build_dataset(root, loaded, errors, opts, resolver)
     solver = resolve_agent(
-        agent,
-        oracle=terminal_oracle(timeout_multiplier),
-        command_timeout_sec=command_timeout_sec,
-        max_output_chars=max_output_chars,
+        opts.agent,
+        oracle=terminal_oracle(opts.timeout_multiplier),
+        command_timeout_sec=opts.command_timeout_sec,
+        max_output_chars=opts.max_output_chars,
     )
     return Task(
         dataset=dataset,
-        solver=chain(require_sandbox(), agent_time_limit(solver, timeout_multiplier)),
-        scorer=terminal_verifier(timeout_multiplier),
-        message_limit=message_limit,
+        solver=chain(require_sandbox(), agent_time_limit(solver, opts.timeout_multiplier)),
+        scorer=terminal_verifier(opts.timeout_multiplier),
+        message_limit=opts.message_limit,
         fail_on_error=False,
         version=TASK_VERSION,
     )

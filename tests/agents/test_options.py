@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import typing
 
 import pytest
 from inspect_ai._util.registry import registry_find, registry_info
 
 import longcat_evals._registry  # noqa: F401  (registers the tasks)
+import longcat_evals.evals.swe.samples  # noqa: F401  (loaded by the SWE tasks: imported before
+import longcat_evals.evals.swe.scorer  # noqa: F401  subprocess is refused, swebench runs some)
 from longcat_evals.evals.long_context.config import LongContextOptions
 from longcat_evals.evals.options import (
     AGENT_NAMES,
     SHARED_OPTION_NAMES,
     AgentName,
     OptionError,
+    SharedOptions,
     agent_name,
+    options_model,
+    task_option_names,
     task_options,
 )
+from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions
+from longcat_evals.evals.terminal.options import TerminalOptions
 
 TASKS = {
     registry_info(t).name.split("/", 1)[1]: t for t in registry_find(lambda i: i.type == "task")
@@ -28,8 +36,10 @@ WORK = [
     ("longcat_evals.sandboxes.engine", "probe"),
     ("longcat_evals.sandboxes.images", "ensure_base"),
     ("longcat_evals.evals.long_context.task", "load_tokenizer"),
-    ("longcat_evals.evals.swe.dataset", "load_local"),
-    ("longcat_evals.evals.swe.dataset", "load_official"),
+    ("longcat_evals.evals.swe.task", "load_local"),
+    ("longcat_evals.evals.swe.task", "load_official"),
+    ("longcat_evals.evals.swe.dataset", "local_rows"),
+    ("longcat_evals.evals.swe.dataset", "official_rows"),
     ("longcat_evals.evals.terminal.task", "load_all"),
     ("subprocess", "Popen"),
 ]
@@ -49,13 +59,17 @@ VALID = {
 }
 
 
+def _takes_options(name: str) -> bool:
+    params = inspect.signature(TASKS[name]).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 class Prepared(Exception):
     """Raised by the first piece of work a task construction reaches."""
 
 
-@pytest.fixture
-def work(monkeypatch) -> list[str]:
-    """The names of the work functions called (each raises Prepared)."""
+def _refuse(monkeypatch, functions: list[tuple[str, str]]) -> list[str]:
+    """FUNCTIONS made to raise Prepared; the names of those called, in order."""
     called: list[str] = []
 
     def refuse(name: str):
@@ -65,18 +79,22 @@ def work(monkeypatch) -> list[str]:
 
         return stand_in
 
-    for module, attr in WORK:
-        target = importlib.import_module(module)
-        if hasattr(target, attr):
-            monkeypatch.setattr(target, attr, refuse(f"{module}.{attr}"))
+    for module, attr in functions:
+        monkeypatch.setattr(importlib.import_module(module), attr, refuse(f"{module}.{attr}"))
     return called
 
 
+@pytest.fixture
+def work(monkeypatch) -> list[str]:
+    """The names of the work functions called (each raises Prepared)."""
+    return _refuse(monkeypatch, WORK)
+
+
+FAMILY_MODELS = {name: options_model(TASKS[name]) for name in TASKS if _takes_options(name)}
+
+
 def _shared_parameters(name: str) -> list[str]:
-    params = inspect.signature(TASKS[name]).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return [n for n in LongContextOptions.model_fields if n in SHARED_OPTION_NAMES]
-    return [n for n in params if n in SHARED_OPTION_NAMES]
+    return [n for n in task_option_names(TASKS[name]) if n in SHARED_OPTION_NAMES]
 
 
 def test_every_family_is_registered():
@@ -86,6 +104,14 @@ def test_every_family_is_registered():
     assert {"swe_local", "swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"} <= set(
         TASKS
     )
+    # A task taking `**options` names its options model in its docstring.
+    assert FAMILY_MODELS == {
+        **dict.fromkeys(("niah", "ruler", "mrcr", "repo_retrieval"), LongContextOptions),
+        "swe_local": SweOptions,
+        **dict.fromkeys(("swe_bench_verified", "swe_bench_multilingual", "swe_bench_pro"),
+                        OfficialSweOptions),
+        "terminal_bench": TerminalOptions,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(TASKS))
@@ -107,13 +133,73 @@ def test_valid_shared_options_pass_and_work_starts(name, work):
     assert len(work) == 1
 
 
+@pytest.mark.parametrize("name", sorted(FAMILY_MODELS))
+@pytest.mark.parametrize(
+    ("option", "flag"),
+    [("limit", "--limit"), ("instance_ids", "--sample-id"), ("tasks", "--sample-id"),
+     ("shuffle", "--sample-shuffle")],
+)  # fmt: skip
+def test_sample_selection_options_point_to_inspects_flags(name, option, flag, work):
+    with pytest.raises(OptionError) as info:
+        TASKS[name](**{option: 1})
+    assert str(info.value) == f"{name}: -T {option} is Inspect's {flag}"
+    assert work == []
+
+
+# Engine and image work only: reading the dataset is allowed (it gives the sample ids).
+ENGINE_WORK = [w for w in WORK if w[0] in ("longcat_evals.sandboxes.engine", "subprocess")]
+ENGINE_WORK += [("longcat_evals.sandboxes.images", "ensure_toolchain")]
+
+
+@pytest.mark.parametrize("name", ["swe_local", "terminal_bench"])
+def test_constructing_a_docker_task_starts_no_engine_until_a_sample_is_prepared(name, monkeypatch):
+    called = _refuse(monkeypatch, ENGINE_WORK)
+    task = TASKS[name](agent="null")
+    ids = [sample.id for sample in task.dataset]  # what Inspect reads of the whole dataset
+    assert len(ids) == len(set(ids)) > 1 and called == []
+    with pytest.raises(Prepared):
+        list(task.dataset[:1])  # `--limit 1`: the first sample is prepared, the engine first
+    assert called == ["longcat_evals.sandboxes.engine.ensure_engine"]
+
+
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_the_agent_option_is_the_shared_literal(name):
     params = inspect.signature(TASKS[name]).parameters
-    if "agent" in params:
+    if _takes_options(name):  # through the family's options model
+        assert FAMILY_MODELS[name].model_fields["agent"].annotation == AgentName
+    else:
         assert "AgentName" in str(params["agent"].annotation)
-    else:  # long-context tasks take it through LongContextOptions
-        assert LongContextOptions.model_fields["agent"].annotation == AgentName
+
+
+@pytest.mark.parametrize("model", sorted(set(FAMILY_MODELS.values()), key=lambda m: m.__name__))
+def test_a_family_model_types_the_shared_options_as_the_shared_set_does(model):
+    for name, field in model.model_fields.items():
+        if name in SHARED_OPTION_NAMES and name != "agent":
+            shared = SharedOptions.model_fields[name]
+            # A family may narrow `X | None` to X (its default is a value, never "the task's").
+            assert field.annotation in (shared.annotation, _without_none(shared.annotation)), name
+            assert field.metadata == shared.metadata, name
+        assert field.description or _has_docstring(model, name), f"{model.__name__}.{name}"
+
+
+def _without_none(annotation):
+    members = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return members[0] if len(members) == 1 else annotation
+
+
+def _has_docstring(model: type, field: str) -> bool:
+    """Whether FIELD of MODEL (or of a base class) has an attribute docstring in the source."""
+    import ast
+    import textwrap
+
+    for cls in model.__mro__:
+        if field not in getattr(cls, "__annotations__", {}):
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+        for node, after in zip(body, body[1:], strict=False):
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == field:
+                return isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+    return False
 
 
 @pytest.mark.parametrize(

@@ -223,3 +223,20 @@ def test_a_ruler_log_shows_its_effective_length_on_the_1m_row(tmp_path):
     assert entry.verdict == "no claim" and "no score or effective length is published" in (
         entry.reason
     )
+
+
+def test_inspects_own_selection_makes_a_run_a_subset(tmp_path):
+    from inspect_ai import eval as inspect_eval
+
+    from .conftest import TASKS
+
+    runs = {}
+    for name, selection in (("limit", {"limit": 2}), ("ids", {"sample_id": ["s1", "s3"]})):
+        [log] = inspect_eval(f"{TASKS}@tiny", model="mockllm/model",
+                             task_args={"values": "1,1,1,1"}, log_dir=str(tmp_path / name),
+                             display="none", **selection)  # fmt: skip
+        runs[name] = load_run(Path(log.location))
+    assert runs["limit"].subset == {"--limit": 2}
+    assert runs["ids"].subset == {"--sample-id": ["s1", "s3"]}
+    full = load_run(Path(run_tiny(tmp_path / "full", values="1,1,1,1")))
+    assert full.subset == {}

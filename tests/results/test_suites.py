@@ -103,18 +103,33 @@ def test_evals_never_import_results():
 
 def test_every_suite_entry_names_a_registered_task_and_its_real_options():
     # A typo in a suite's -T option would only show when the suite runs (minutes later).
-    from inspect_ai._util.registry import registry_info, registry_lookup
+    from inspect_ai._util.registry import registry_lookup
 
     import longcat_evals._registry  # noqa: F401  (registers the project's tasks)
+    from longcat_evals.evals.options import task_option_names
 
     for name, entries in SUITES.items():
         for entry in entries:
             task = registry_lookup("task", entry.task)
             assert task is not None, f"{name}: {entry.task} is not a registered task"
-            params = set(registry_info(task).metadata["params"])
-            if "options" in params:  # long-context tasks: the shared options, typed once
-                from longcat_evals.evals.long_context.config import LongContextOptions
-
-                params |= set(LongContextOptions.model_fields)
+            params = set(task_option_names(task))  # `**options`: its options model's fields
             unknown = set(entry.args) | set(entry.args_from_env) | set(entry.args_from_callable)
             assert unknown <= params, f"{name}: {entry.task} has no option {unknown - params}"
+
+
+def test_a_suite_entry_runs_only_its_sample_ids_and_says_so():
+    import longcat_evals._registry  # noqa: F401  (registers the project's tasks)
+    from longcat_evals.errors import UserFacingError
+    from longcat_evals.results.runner import _build
+    from longcat_evals.results.runs import SUITE_SAMPLE_IDS_KEY
+    from longcat_evals.results.suites import SuiteEntry
+
+    ids = ("longcat__slugkit-31", "longcat__inikit-12")
+    task = _build(SuiteEntry("longcat_evals/swe_local", {"agent": "null"}, sample_ids=ids),
+                  "mockllm/model", None)  # fmt: skip
+    # Only these samples (not read here: reading the cut dataset prepares its images).
+    assert len(task.dataset) == 2
+    assert task.metadata[SUITE_SAMPLE_IDS_KEY] == ",".join(ids)
+    with pytest.raises(UserFacingError, match=r"no sample longcat__nope \(known: longcat__"):
+        _build(SuiteEntry("longcat_evals/swe_local", sample_ids=("longcat__nope",)),
+               "mockllm/model", None)  # fmt: skip

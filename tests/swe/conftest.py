@@ -143,9 +143,11 @@ def pro_checkout(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def builtin(docker_engine):
     """The built-in instances with their images built (once per recipe hash)."""
-    from longcat_evals.evals.swe.dataset import LoadFailure, load_local
+    from longcat_evals.evals.swe.samples import build_images
+    from longcat_evals.evals.swe.schema import LoadFailure
+    from longcat_evals.evals.swe.task import load_local
 
-    loaded = load_local(log=lambda _: None)
+    loaded = build_images(load_local(), log=lambda _: None)
     failures = [item for item in loaded if isinstance(item, LoadFailure)]
     assert not failures, failures
     return {item.instance_id: item for item in loaded}

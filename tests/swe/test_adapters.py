@@ -10,9 +10,10 @@ from swebench.harness.constants import END_TEST_OUTPUT, START_TEST_OUTPUT, TEST_
 from swebench.harness.utils import make_test_spec
 
 from longcat_evals.evals.swe.adapters import from_pro_row, from_swebench_row, swebench_image
-from longcat_evals.evals.swe.dataset import LoadFailure, load_local, load_official, select
-from longcat_evals.evals.swe.schema import InstanceError
+from longcat_evals.evals.swe.schema import InstanceError, LoadFailure
 from longcat_evals.evals.swe.scorer import edited_test_files
+from longcat_evals.evals.swe.task import load_local, load_official
+from longcat_evals.evals.swe.validate import choose
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 
@@ -115,7 +116,7 @@ def test_unpinned_hub_load_is_refused():
 
 
 def test_builtin_eval_scripts_reset_and_apply_the_test_patch():
-    loaded = {i.instance_id: i for i in load_local(BUILTIN_INSTANCES, build=False)}
+    loaded = {i.instance_id: i for i in load_local(BUILTIN_INSTANCES)}
     assert len(loaded) >= 8
     assert {i.language for i in loaded.values()} >= {"python", "javascript", "go", "rust", "c"}
     inikit = loaded["longcat__inikit-12"]
@@ -161,7 +162,7 @@ def _rows_with_errors() -> list[str]:
 def test_malformed_rows_give_one_line_errors_and_do_not_stop_loading(tmp_path: Path):
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(_rows_with_errors()) + "\n")
-    loaded = load_local(path, build=False)
+    loaded = load_local(path)
     assert loaded[0].instance_id == "longcat__inikit-12"
     failures = {item.instance_id: item.message for item in loaded[1:]}
     assert all(isinstance(item, LoadFailure) for item in loaded[1:])
@@ -174,16 +175,13 @@ def test_malformed_rows_give_one_line_errors_and_do_not_stop_loading(tmp_path: P
     assert "unknown language 'cobol'" in failures["bad__language-1"]
 
 
-def test_select_filters_shuffles_and_limits():
-    loaded = load_local(BUILTIN_INSTANCES, build=False)
+def test_validation_chooses_instances_by_id_in_dataset_order():
+    loaded = load_local(BUILTIN_INSTANCES)
     ids = [i.instance_id for i in loaded]
-    assert [i.instance_id for i in select(loaded, f"{ids[2]},{ids[0]}")] == [ids[0], ids[2]]
-    shuffled = [i.instance_id for i in select(loaded, shuffle=True, seed=3)]
-    assert shuffled == [i.instance_id for i in select(loaded, shuffle=True, seed=3)]
-    assert sorted(shuffled) == sorted(ids) and shuffled != ids
-    assert len(select(loaded, limit=3)) == 3
-    with pytest.raises(InstanceError, match="unknown instance id"):
-        select(loaded, "nope")
+    assert [i.instance_id for i in choose(loaded, f"{ids[2]}, {ids[0]}")] == [ids[0], ids[2]]
+    assert choose(loaded, None) == loaded
+    with pytest.raises(InstanceError, match=r"unknown instance id\(s\) nope \(known: "):
+        choose(loaded, "nope")
 
 
 def test_test_file_edits_are_recognised():
@@ -224,7 +222,7 @@ def test_clean_checkout_from_a_repository_path_holds_only_base_history(tmp_path)
     source = tmp_path / "upstream"
     bundle = BUILTIN_INSTANCES.parent / "repos" / "inikit.bundle"
     subprocess.run(["git", "clone", "-q", str(bundle), str(source)], check=True)
-    instance = next(i for i in load_local(build=False) if i.instance_id == "longcat__inikit-12")
+    instance = next(i for i in load_local() if i.instance_id == "longcat__inikit-12")
     fix = git("rev-parse", "HEAD", cwd=source)
     assert fix != instance.base_commit
     out = tmp_path / "clean"

@@ -33,7 +33,7 @@ def test_mini_agent_edits_are_graded(solve, builtin, tmp_path):
     ]
     model = get_model("mockllm/model", custom_outputs=script)
     log = inspect_eval(
-        swe_local(agent="mini", instance_ids=instance.instance_id, memory_mb=2048),
+        swe_local(agent="mini", memory_mb=2048), sample_id=instance.instance_id,
         model=model, log_dir=str(tmp_path), display="none",
     )[0]  # fmt: skip
     sample = log.samples[0]
@@ -61,7 +61,7 @@ def test_default_agent_edits_are_graded(builtin, tmp_path):
     ]
     model = get_model("mockllm/model", custom_outputs=script)
     log = inspect_eval(
-        swe_local(agent="default", instance_ids=instance.instance_id, memory_mb=2048),
+        swe_local(agent="default", memory_mb=2048), sample_id=instance.instance_id,
         model=model, log_dir=str(tmp_path), display="none",
     )[0]  # fmt: skip
     sample = log.samples[0]

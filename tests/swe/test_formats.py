@@ -8,9 +8,9 @@ import json
 import pytest
 
 from longcat_evals.evals.swe.adapters import parser_language, pro_image
-from longcat_evals.evals.swe.dataset import LoadFailure, load_local, load_official
 from longcat_evals.evals.swe.grading import strip_binary_hunks
-from longcat_evals.evals.swe.schema import InstanceError
+from longcat_evals.evals.swe.schema import InstanceError, LoadFailure
+from longcat_evals.evals.swe.task import load_local, load_official
 
 
 def _ids(loaded) -> list[str]:
@@ -112,7 +112,7 @@ def test_empty_datasets_are_one_line(tmp_path):
     path = tmp_path / "local.jsonl"
     path.write_text("")
     with pytest.raises(InstanceError, match="the dataset has no rows"):
-        load_local(path, build=False)
+        load_local(path)
     with pytest.raises(InstanceError, match="unknown dataset format"):
         (tmp_path / "rows.txt").write_text("x")
         load_official("verified", dataset=str(tmp_path / "rows.txt"))

@@ -14,13 +14,13 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.solver import Generate, TaskState, chain, solver
 from inspect_ai.util import sandbox
 
-from longcat_evals.evals.swe.dataset import select, to_samples
 from longcat_evals.evals.swe.grading import (
     GRADER_SERVICE,
     INLINE_OUTPUT_BYTES,
     Grader,
     GradingOptions,
 )
+from longcat_evals.evals.swe.samples import swe_dataset
 from longcat_evals.evals.swe.scorer import swe_scorer
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.evals.swe.task import swe_local
@@ -105,12 +105,12 @@ def fix_and_touch_tests():
 
 
 def test_test_edits_are_flagged_and_do_not_help(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__inikit-12")
+    chosen = [builtin["longcat__inikit-12"]]
     limits = SandboxLimits(memory_mb=2048)
     agents = ((edit_tests_instead(), 0.0), (chain(swe_oracle(), fix_and_touch_tests()), 1.0))
     for agent, expected in agents:
         task = Task(
-            dataset=to_samples(chosen, "swe_flag", limits, grading=GradingOptions(limits=limits)),
+            dataset=swe_dataset("swe_flag", chosen, limits, GradingOptions(limits=limits)),
             solver=chain(hide_future(), agent),
             scorer=swe_scorer(),
         )
@@ -149,10 +149,10 @@ def destroy_repo():
 
 
 def test_agent_that_breaks_the_repository_scores_zero(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    chosen = [builtin["longcat__timefmt-7"]]
     limits = SandboxLimits(memory_mb=2048)
     task = Task(
-        dataset=to_samples(chosen, "swe_no_diff", limits, grading=GradingOptions(limits=limits)),
+        dataset=swe_dataset("swe_no_diff", chosen, limits, GradingOptions(limits=limits)),
         solver=chain(hide_future(), destroy_repo()),
         scorer=swe_scorer(),
     )
@@ -165,7 +165,7 @@ def test_agent_that_breaks_the_repository_scores_zero(builtin, tmp_path):
 
 def test_untracked_files_of_the_image_are_not_the_agents(tmp_path):
     """An image whose set-up leaves an untracked, not ignored file (as build steps do)."""
-    from longcat_evals.evals.swe.dataset import load_local
+    from longcat_evals.evals.swe.task import load_local
 
     row = json.loads(BUILTIN_INSTANCES.read_text().splitlines()[1])
     env = row["environment"]
@@ -174,10 +174,11 @@ def test_untracked_files_of_the_image_are_not_the_agents(tmp_path):
     row["instance_id"] = "longcat__timefmt-stamp"
     path = tmp_path / "stamp.jsonl"
     path.write_text(json.dumps(row) + "\n")
-    (instance,) = load_local(path, log=lambda _: None)
     limits = SandboxLimits(memory_mb=2048)
-    task = Task(
-        dataset=to_samples([instance], "swe_stamp", limits, grading=GradingOptions(limits=limits)),
+    task = Task(  # the image is built when the sample is prepared
+        dataset=swe_dataset(
+            "swe_stamp", load_local(path), limits, GradingOptions(limits=limits), log=lambda _: None
+        ),
         solver=chain(hide_future(), swe_oracle()),
         scorer=swe_scorer(),
     )
@@ -203,10 +204,10 @@ def kill_the_grader():
 
 
 def test_dead_grading_container_is_an_infrastructure_error(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    chosen = [builtin["longcat__timefmt-7"]]
     limits = SandboxLimits(memory_mb=2048)
     task = Task(
-        dataset=to_samples(chosen, "swe_dead", limits, grading=GradingOptions(limits=limits)),
+        dataset=swe_dataset("swe_dead", chosen, limits, GradingOptions(limits=limits)),
         solver=chain(hide_future(), swe_oracle(), kill_the_grader()),
         scorer=swe_scorer(),
     )
@@ -264,12 +265,12 @@ def change_and_probe_the_grader():
 
 
 def test_the_grader_sees_nothing_of_the_agents_and_cannot_be_reached(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    chosen = [builtin["longcat__timefmt-7"]]
     limits = SandboxLimits(memory_mb=2048)
     # Online grading: the grader has an address (on the egress network) to try.
     grading = GradingOptions(network="online", limits=limits)
     task = Task(
-        dataset=to_samples(chosen, "swe_isolation", limits, grading=grading),
+        dataset=swe_dataset("swe_isolation", chosen, limits, grading),
         solver=chain(hide_future(), change_and_probe_the_grader()),
         scorer=swe_scorer(),
     )
@@ -311,10 +312,10 @@ def drive_the_grader():
 
 
 def test_the_graders_command_runner_on_big_output_exit_124_and_timeouts(builtin, tmp_path):
-    chosen = select(list(builtin.values()), "longcat__timefmt-7")
+    chosen = [builtin["longcat__timefmt-7"]]
     limits = SandboxLimits(memory_mb=2048)
     task = Task(
-        dataset=to_samples(chosen, "swe_runner", limits, grading=GradingOptions(limits=limits)),
+        dataset=swe_dataset("swe_runner", chosen, limits, GradingOptions(limits=limits)),
         solver=drive_the_grader(),
     )
     _, samples = _run(task, tmp_path)

@@ -27,7 +27,6 @@ from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
 
 from longcat_evals.evals.swe.adapters import from_local_row
-from longcat_evals.evals.swe.dataset import to_samples
 from longcat_evals.evals.swe.environment import ensure_local_image
 from longcat_evals.evals.swe.grading import (
     OFFLINE_ENV,
@@ -35,6 +34,7 @@ from longcat_evals.evals.swe.grading import (
     GradingPolicy,
     official_policy,
 )
+from longcat_evals.evals.swe.samples import swe_dataset
 from longcat_evals.evals.swe.scorer import swe_scorer
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.evals.swe.validate import grade_patches
@@ -317,12 +317,12 @@ def test_offline_grading_is_visible_per_sample_and_unscored_is_not_zero(pip_inst
     rows = {}
     for agent, name in ((swe_oracle(), "oracle"), (add_dependency(), "dependency")):
         task = Task(
-            dataset=to_samples(
-                [pip_instance.instance],
+            dataset=swe_dataset(
                 "swe_offline",
+                [pip_instance.instance],
                 limits,
-                grading=GradingOptions(network="offline", limits=limits),
-            ),  # fmt: skip
+                GradingOptions(network="offline", limits=limits),
+            ),
             setup=[hide_future()],
             solver=agent,
             scorer=swe_scorer(),

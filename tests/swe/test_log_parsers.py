@@ -14,7 +14,7 @@ from swebench.harness.grading import get_logs_eval
 from swebench.harness.log_parsers import PARSER_REGISTRY
 from swebench.harness.utils import make_test_spec
 
-from longcat_evals.evals.swe.dataset import load_local
+from longcat_evals.evals.swe.task import load_local
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
 LOGS = Path(__file__).parent / "fixtures" / "logs"
@@ -29,7 +29,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def instances():
-    return {i.instance_id: i for i in load_local(BUILTIN_INSTANCES, build=False)}
+    return {i.instance_id: i for i in load_local(BUILTIN_INSTANCES)}
 
 
 @pytest.mark.parametrize("log_name", sorted(CASES))

@@ -1,19 +1,14 @@
-"""Environment resolution without containers: stripped-file builds, compose keys, lazy samples."""
+"""Environment resolution without containers: stripped-file builds, compose keys."""
 
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from inspect_ai._eval.task.util import slice_dataset
-from inspect_ai.dataset import Sample
 
 from longcat_evals.evals.terminal import compose_env, environment
 from longcat_evals.evals.terminal.loader import load_task
-from longcat_evals.evals.terminal.task import NOT_PREPARED, TerminalDataset
-from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -65,48 +60,3 @@ def test_compose_command_and_limits():
     deploy = {"deploy": {"resources": {"limits": {"cpus": "0.5", "memory": "512M"}}}}
     assert compose_env.service_limits(deploy) == {"cpus": 0.5, "memory_mb": 512.0}
     assert compose_env.service_limits({"mem_limit": "lots"}) == {}
-
-
-def _dataset(n=5, workers=2):
-    tasks = [load_task(FIXTURES / "hello-harbor") for _ in range(n)]
-    for i, task in enumerate(tasks):
-        task.id = f"t{i}"
-    prepared: list[str] = []
-    lock = threading.Lock()
-
-    def prepare(task) -> Sample:
-        with lock:
-            prepared.append(task.id)
-        return Sample(id=task.id, input="x", metadata={"ready": True})
-
-    return TerminalDataset(tasks, prepare, workers), prepared
-
-
-def test_limit_prepares_only_the_samples_that_run():
-    dataset, prepared = _dataset()
-    ids = [sample.id for sample in dataset]  # Inspect reads the whole dataset for ids ...
-    assert ids == ["t0", "t1", "t2", "t3", "t4"] and prepared == []
-    assert all(sample.sandbox for sample in dataset)  # ... and "has a sandbox"
-    limited = slice_dataset(dataset, 1, None)  # --limit 1
-    assert [s.metadata for s in limited] == [{"ready": True}] and prepared == ["t0"]
-    list(limited), list(slice_dataset(dataset, 1, None))  # read again: prepared once
-    assert prepared == ["t0"]
-    picked = slice_dataset(dataset, None, ["t3"])  # --sample-id
-    assert [s.id for s in picked] == ["t3"] and sorted(prepared) == ["t0", "t3"]
-
-
-def test_a_preview_never_runs_as_if_prepared():
-    dataset, _ = _dataset(1)
-    [preview] = list(dataset)
-    assert preview.metadata[BUILD_ERROR_KEY] == NOT_PREPARED.format(id="t0")
-
-
-def test_interrupt_during_preparation_propagates():
-    dataset, prepared = _dataset(3, workers=3)
-
-    def interrupted(task):
-        raise KeyboardInterrupt
-
-    dataset._prepare = interrupted
-    with pytest.raises(KeyboardInterrupt):
-        list(dataset[:])

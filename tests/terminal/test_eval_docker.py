@@ -18,9 +18,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-def _run(tmp_path, **task_args):
+def _run(tmp_path, sample_id=None, **task_args):
     [log] = inspect_eval(
         terminal_bench(**task_args),
+        sample_id=sample_id,
         model="mockllm/model",
         max_samples=4,
         log_dir=str(tmp_path),
@@ -149,7 +150,7 @@ def test_user_image_map_comes_first(docker_engine, tmp_path):
     user_map = tmp_path / "my-map.yaml"
     user_map.write_text("version: 1\nentries:\n  - match: 'debian:*'\n    use: c\n")
     log, samples = _run(
-        tmp_path, agent="oracle", path=str(FIXTURES), tasks="json-reward", network=False,
+        tmp_path, "json-reward", agent="oracle", path=str(FIXTURES), network=False,
         image_map=str(user_map),
     )  # fmt: skip
     [substitution] = samples["json-reward"].metadata["image_substitutions"]

@@ -19,8 +19,9 @@ from inspect_ai import eval as inspect_eval
 from longcat_evals.evals.terminal import hosts, sample_env, standins
 from longcat_evals.evals.terminal import image_map as imap
 from longcat_evals.evals.terminal.loader import load_task
-from longcat_evals.evals.terminal.task import TerminalDataset, terminal_bench
+from longcat_evals.evals.terminal.task import terminal_bench
 from longcat_evals.sandboxes import images
+from longcat_evals.sandboxes.lazy_dataset import LazyDataset, unprepared
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TB2 = FIXTURES / "tb2"
@@ -181,7 +182,8 @@ def test_interrupt_stops_image_builds(docker_engine, base_image, tmp_path):
                 time.sleep(0.5)
             raise KeyboardInterrupt
 
-    dataset = TerminalDataset(["interrupt", "slow"], prepare, workers=2)
+    dataset = LazyDataset(["interrupt", "slow"], str, lambda i: unprepared(i, "x", {}), prepare,
+                          name="interrupt", workers=2)  # fmt: skip
     with pytest.raises(KeyboardInterrupt):
         list(dataset[:])
     time.sleep(2)
