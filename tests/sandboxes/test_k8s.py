@@ -17,7 +17,8 @@ pytest.importorskip("k8s_sandbox", reason="needs the k8s extra (inspect-k8s-sand
 from k8s_sandbox.compose import convert_compose_to_helm_values  # noqa: E402
 from k8s_sandbox.compose._converter import ComposeConverterError  # noqa: E402
 
-from longcat_evals.evals.terminal.environment import Environment, sandbox_spec  # noqa: E402
+from longcat_evals.evals.terminal.environment import Environment  # noqa: E402
+from longcat_evals.evals.terminal.sample_env import sandbox_spec  # noqa: E402
 from longcat_evals.evals.terminal.spec import TerminalTask  # noqa: E402
 from longcat_evals.sandboxes.compose import (  # noqa: E402
     RUNTIME_CAPABILITIES,
