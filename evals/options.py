@@ -74,7 +74,25 @@ def choice(task: str, option: str, value: Any, valid: Iterable[Any]) -> Any:
     raise OptionError(f"{task}: unknown {option} {_show(value)} (valid: {shown})")
 
 
-class SharedOptions(BaseModel):
+SandboxKind = Literal["docker", "k8s"]
+
+
+class SandboxTargetOptions(BaseModel):
+    """Where a family's sample containers run (every family with a sandbox takes these)."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
+
+    sandbox: SandboxKind = "docker"
+    """`docker` (the local engine) or `k8s` (inspect-k8s-sandbox on the current kubectl
+    context: Helm values made from the same compose spec; see docs/KUBERNETES.md)."""
+    k8s_registry: str | None = None
+    """With `sandbox=k8s`: the registry host[/path] the cluster pulls every image from
+    (`longcat-evals bundle import --registry` pushes them there); default: images by name."""
+
+
+class SharedOptions(SandboxTargetOptions):
     """Options several families take, with one meaning and one type everywhere."""
 
     # Field docstrings become descriptions: the READMEs' option tables (option_tables.py).

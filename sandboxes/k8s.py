@@ -349,3 +349,27 @@ def k8s_sandbox(source: Any, **options: Any):
 
     path = write_values(helm_values(source, **options))
     return SandboxEnvironmentSpec("k8s", K8sSandboxEnvironmentConfig(values=path))
+
+
+@dataclass(frozen=True)
+class SandboxTarget:
+    """Where a family's samples run: the docker spec it wrote, or that spec on Kubernetes.
+
+    Every family builds one compose document per sample (`sandboxes.compose`); this is the one
+    place that turns it into the sandbox a sample gets, so `-T sandbox=k8s` means the same in
+    every family.
+    """
+
+    kind: Literal["docker", "k8s"] = "docker"
+    registry: str | None = None
+
+    @classmethod
+    def of(cls, options: Any) -> SandboxTarget:
+        """The target a family's validated options (`SandboxTargetOptions`) name."""
+        return cls(kind=options.sandbox, registry=options.k8s_registry)
+
+    def spec(self, docker_spec: Any) -> Any:
+        """DOCKER_SPEC (a `SandboxEnvironmentSpec("docker", <compose file>)`) for this target."""
+        if self.kind == "docker":
+            return docker_spec
+        return k8s_sandbox(docker_spec, registry=self.registry)

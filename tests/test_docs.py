@@ -86,7 +86,7 @@ def test_a_hand_edited_table_is_named_and_rewritten(family_readmes):
     edited = text.replace("| `build_workers` | `int` | `4` |", "| `build_workers` | `int` | `8` |")
     assert edited != text
     assert option_tables.differences(readme, edited) == [
-        "evals/terminal/README.md: the table of longcat_evals/terminal_bench differs from the "
+        "evals/terminal/README.md: the table of TerminalOptions differs from the "
         "docstrings; run `longcat-evals docs`"
     ]
     assert option_tables.rewritten(readme, edited) == text

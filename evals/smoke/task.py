@@ -18,9 +18,10 @@ from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
 from inspect_ai.util import sandbox
 
 from longcat_evals.evals.agents import resolve_agent
-from longcat_evals.evals.options import AgentName, task_options
+from longcat_evals.evals.options import AgentName, SandboxKind, task_options
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
+from longcat_evals.sandboxes.k8s import SandboxTarget
 from longcat_evals.sandboxes.prebuild import require_sandbox
 
 ANSWER_PATH = "/workspace/answer.txt"
@@ -127,6 +128,8 @@ def sandbox_smoke(
     network: bool = False,
     memory_mb: int = MEMORY_MB,
     pids: int = PIDS,
+    sandbox: SandboxKind = "docker",
+    k8s_registry: str | None = None,
 ) -> Task:
     """Four file exercises in a Docker sandbox: the project's plumbing check.
 
@@ -136,15 +139,20 @@ def sandbox_smoke(
         network: Give the container a network (default: `network_mode: none`).
         memory_mb: Memory limit of each container.
         pids: Process limit of each container.
+        sandbox: `docker` (the local engine) or `k8s` (inspect-k8s-sandbox; docs/KUBERNETES.md).
+        k8s_registry: With `sandbox=k8s`: the registry the cluster pulls the image from.
     """
     opts = task_options(
-        "sandbox_smoke", agent=agent, seed=seed, network=network, memory_mb=memory_mb, pids=pids
-    )
+        "sandbox_smoke", agent=agent, seed=seed, network=network, memory_mb=memory_mb, pids=pids,
+        sandbox=sandbox, k8s_registry=k8s_registry,
+    )  # fmt: skip
     solver = resolve_agent(opts.agent, oracle=smoke_oracle(), task="sandbox_smoke")
     engine.ensure_engine()
     image = images.ensure_base()
     limits = SandboxLimits(memory_mb=opts.memory_mb or MEMORY_MB, pids=opts.pids or PIDS)
-    spec = docker_sandbox(image, network=bool(opts.network), limits=limits)
+    spec = SandboxTarget.of(opts).spec(
+        docker_sandbox(image, network=bool(opts.network), limits=limits)
+    )
     samples = [
         Sample(
             id=sample_id,

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from longcat_evals.evals.options import (
     DEFAULT_COMMAND_TIMEOUT_SEC,
     DEFAULT_MAX_OUTPUT_CHARS,
     AgentName,
+    SandboxTargetOptions,
     family_options,
 )
 
@@ -25,7 +26,7 @@ DEFAULT_MESSAGE_LIMIT = 250
 GradingNetwork = Literal["online", "offline"]
 
 
-class SweOptions(BaseModel):
+class SweOptions(SandboxTargetOptions):
     """The options of every SWE task."""
 
     model_config = ConfigDict(

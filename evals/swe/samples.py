@@ -20,6 +20,7 @@ from longcat_evals.evals.swe.grading import GradingOptions, swe_sandbox
 from longcat_evals.evals.swe.schema import Loaded, LoadFailure, SweInstance
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import SandboxLimits, docker_sandbox
+from longcat_evals.sandboxes.k8s import SandboxTarget
 from longcat_evals.sandboxes.lazy_dataset import LazyDataset, unprepared
 from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY
 
@@ -40,15 +41,17 @@ def swe_dataset(
     limits: SandboxLimits,
     grading: GradingOptions | None = None,
     log=print,
+    target: SandboxTarget | None = None,
 ) -> LazyDataset:
     """LOADED as a dataset whose samples are prepared (images built) only when they run.
 
     GRADING: the task's grading options; each sample's sandbox holds its grader (built with the
-    sample), so they are the samples', not the scorer's.
+    sample), so they are the samples', not the scorer's. TARGET: where the samples run (the
+    local Docker engine by default).
     """
 
     def prepare(item: Loaded) -> Sample:
-        return to_sample(with_image(item, log), limits, grading)
+        return to_sample(with_image(item, log), limits, grading, target=target)
 
     return LazyDataset(
         loaded, _key, _preview, prepare, name=name, log=log,
@@ -86,6 +89,7 @@ def to_sample(
     limits: SandboxLimits,
     grading: GradingOptions | None = None,
     fallback_image: Callable[[], str] = images.ensure_base,
+    target: SandboxTarget | None = None,
 ) -> Sample:
     """ITEM's runnable sample. Its metadata carries the whole instance and its grading policy
     (scorer and oracle read them there) and the rendered compose document of its sandbox
@@ -110,7 +114,7 @@ def to_sample(
         id=item.instance_id,
         input=PROMPT.format(**item.model_dump()),
         metadata=metadata,
-        sandbox=sandbox,
+        sandbox=(target or SandboxTarget()).spec(sandbox),
     )
 
 

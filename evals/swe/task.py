@@ -23,6 +23,7 @@ from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions, swe_
 from longcat_evals.evals.swe.schema import InstanceError
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
 from longcat_evals.sandboxes.compose import SandboxLimits
+from longcat_evals.sandboxes.k8s import SandboxTarget
 from longcat_evals.sandboxes.prebuild import require_sandbox
 from longcat_evals.tasks.swe import BUILTIN_INSTANCES
 
@@ -79,7 +80,7 @@ def swe_task(name: str, opts: SweOptions, loaded: list[Loaded]) -> Task:
         # Images only for the samples Inspect runs (`--limit`, `--sample-id`): local ones are
         # built then, official ones pulled by Inspect. Each sample's sandbox holds its grader
         # too (grading.swe_sandbox), so the grading options are the samples', not the scorer's.
-        dataset=swe_dataset(name, loaded, limits, grading),
+        dataset=swe_dataset(name, loaded, limits, grading, target=SandboxTarget.of(opts)),
         # In `setup`, not `solver`: `--solver` replaces the solver but never these steps, so no
         # agent ever starts in a container that still holds the fix's history.
         setup=[require_sandbox(), hide_future()],

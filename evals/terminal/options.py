@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from longcat_evals.evals.options import (
     DEFAULT_COMMAND_TIMEOUT_SEC,
     DEFAULT_MAX_OUTPUT_CHARS,
     AgentName,
+    SandboxTargetOptions,
 )
 
 BaseImages = Literal["auto", "map", "original"]
 
 
-class TerminalOptions(BaseModel):
+class TerminalOptions(SandboxTargetOptions):
     """The options of `terminal_bench` besides `path`."""
 
     model_config = ConfigDict(

@@ -26,6 +26,7 @@ from longcat_evals.progress import progress
 from longcat_evals.sandboxes import engine, images
 from longcat_evals.sandboxes.compose import docker_sandbox
 from longcat_evals.sandboxes.errors import SandboxSetupError
+from longcat_evals.sandboxes.k8s import SandboxTarget
 from longcat_evals.sandboxes.lazy_dataset import LazyDataset, unprepared
 from longcat_evals.sandboxes.prebuild import BUILD_ERROR_KEY, prebuild, require_sandbox
 
@@ -58,7 +59,13 @@ def _metadata(task: TerminalTask) -> dict:
     }
 
 
-def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int | None) -> Sample:
+def _sample(
+    task: TerminalTask,
+    resolver,
+    network: bool | None,
+    memory_mb: int | None,
+    target: SandboxTarget | None = None,
+) -> Sample:
     offline = not (task.allow_internet if network is None else network)
     built: dict = {}
 
@@ -95,6 +102,7 @@ def _sample(task: TerminalTask, resolver, network: bool | None, memory_mb: int |
     else:
         spec = sample_env.sandbox_spec(task, env, offline, memory_mb)
     meta["compose_file"] = spec.config
+    spec = (target or SandboxTarget()).spec(spec)
     return Sample(id=task.id, input=task.instruction, metadata=meta, sandbox=spec)
 
 
@@ -145,7 +153,7 @@ def build_dataset(
 
     def prepare(item) -> Sample:
         if isinstance(item, TerminalTask):
-            return _sample(item, resolver, opts.network, opts.memory_mb)
+            return _sample(item, resolver, opts.network, opts.memory_mb, SandboxTarget.of(opts))
         return _broken(item)
 
     return LazyDataset(

@@ -56,6 +56,8 @@ VALID = {
     "memory_mb": 1024,
     "pids": 128,
     "seed": 3,
+    "sandbox": "docker",
+    "k8s_registry": "registry.lab:5000",
 }
 
 

@@ -159,9 +159,9 @@ def test_swe_grader_carries_the_grading_policy_and_the_agent_stays_isolated():
 
 
 def test_a_swe_samples_log_copy_of_its_spec_converts_as_its_file_does():
-    from longcat_evals.evals.swe.dataset import to_samples
+    from longcat_evals.evals.swe.samples import to_sample
 
-    (sample,) = to_samples([_swe_instance(pro=False)], "swe", SandboxLimits())
+    sample = to_sample(_swe_instance(pro=False), SandboxLimits())
     logged = yaml.safe_load(sample.metadata["sandbox_compose"])
     assert set(logged["services"]) == {"default", "grader"}
     assert helm_values(logged).values == helm_values(sample.sandbox).values
@@ -359,3 +359,50 @@ def test_every_form_of_the_same_spec_gives_the_same_values(tmp_path):
         ComposeConfig.model_validate(_without_keys(document, ("cgroup_parent", "labels"))),
     ):
         assert helm_values(form).values == expected
+
+
+def _values_of(sample) -> dict:
+    """The Helm values a sample's k8s sandbox points at, checked against the chart's schema."""
+    assert sample.sandbox.type == "k8s", sample.sandbox
+    values = yaml.safe_load(Path(sample.sandbox.config.values).read_text())
+    validate(values)  # what `helm install` checks
+    return values
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_every_family_with_a_sandbox_runs_on_k8s_values_that_validate(docker_engine):
+    """`-T sandbox=k8s` through each family's own task: the prepared samples carry chart values.
+
+    The long-context families start no sandbox, so they take no such option.
+    """
+    from longcat_evals.evals.smoke.task import sandbox_smoke
+    from longcat_evals.evals.swe.task import swe_local
+    from longcat_evals.evals.terminal.task import terminal_bench
+
+    registry = "registry.lab:5000"
+    smoke = sandbox_smoke(agent="oracle", sandbox="k8s", k8s_registry=registry)
+    for sample in smoke.dataset:
+        values = _values_of(sample)
+        assert values["services"]["default"]["image"].startswith(f"{registry}/")
+        assert values["services"]["default"]["networkIsolated"] is True
+
+    # Slicing a lazy dataset prepares just those samples (builds one image each).
+    (swe,) = swe_local(agent="oracle", sandbox="k8s", k8s_registry=registry).dataset[:1]
+    values = _values_of(swe)
+    assert set(values["services"]) == {"default", "grader"}
+    assert all(s["image"].startswith(f"{registry}/") for s in values["services"].values())
+    assert swe.metadata["sandbox_compose"]  # the docker document the values came from
+
+    (terminal,) = terminal_bench(agent="oracle", sandbox="k8s").dataset[:1]
+    values = _values_of(terminal)
+    assert "default" in values["services"]
+    assert terminal.metadata["compose_file"].endswith(".yaml")
+
+
+def test_an_unknown_sandbox_kind_is_one_line_before_any_work():
+    from longcat_evals.evals.options import OptionError
+    from longcat_evals.evals.swe.task import swe_bench_verified
+
+    with pytest.raises(OptionError, match=r"swe_bench_verified: bad option -T sandbox='kube'"):
+        swe_bench_verified(sandbox="kube")
