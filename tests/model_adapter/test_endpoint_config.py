@@ -145,4 +145,5 @@ def test_inspect_cli_eval(tmp_path: Path):
     assert "thinking" not in bodies[1]
     [log_file] = (tmp_path / "logs").glob("*.eval")
     log = read_eval_log(str(log_file))
-    assert log.status == "success" and log.results.scores[0].metrics["mean"].value == 1.0
+    # the task's scorer is Inspect's includes(), whose metric is accuracy
+    assert log.status == "success" and log.results.scores[0].metrics["accuracy"].value == 1.0
