@@ -125,29 +125,37 @@ def _demo_tokenizer() -> str:
 # real default agent on one terminal task and one SWE instance with few, short turns (a 135M
 # model is expected to fail them; the log holds a real transcript).
 DEMO_MODEL = "hf/SmolLM2-135M-Instruct"
+# One request at a time: Inspect's hf provider batches up to `max_connections` requests and
+# left-pads them to the longest, so NIAH's 1K-7K prompts were each run at 7K (85,608 prompt
+# tokens for a grid of ~43K: half the demo's CPU time was padding) and an answer depended on
+# what it happened to be batched with. Alone, each prompt is its own length and its greedy
+# answer the same in every run.
+ONE_AT_A_TIME = {"max_connections": 1}
 REAL_MODEL: list[SuiteEntry] = [
     SuiteEntry(
         "longcat_evals/niah",
         {"agent": "default", "lengths": "1k,2k,4k,7k", "depths": "0,50,100",
          "answer_tokens": 32, "window": 8192},
-        model=DEMO_MODEL, model_args=_demo_model_args,
+        model=DEMO_MODEL, model_args=_demo_model_args, generate=ONE_AT_A_TIME,
         args_from_callable={"tokenizer": _demo_tokenizer},
     ),
     SuiteEntry(
         "longcat_evals/ruler",
         {"agent": "default", "lengths": "2k", "window": 8192},
-        model=DEMO_MODEL, model_args=_demo_model_args,
+        model=DEMO_MODEL, model_args=_demo_model_args, generate=ONE_AT_A_TIME,
         args_from_callable={"tokenizer": _demo_tokenizer},
     ),
     SuiteEntry(
         "longcat_evals/terminal_bench",
         {"agent": "default", "message_limit": 8}, sample_ids=("csv-report",),
-        model=DEMO_MODEL, model_args=_demo_model_args, generate={"max_tokens": 256},
+        model=DEMO_MODEL, model_args=_demo_model_args,
+        generate={**ONE_AT_A_TIME, "max_tokens": 256},
     ),
     SuiteEntry(
         "longcat_evals/swe_local",
         {"agent": "default", "message_limit": 8}, sample_ids=("longcat__inikit-12",),
-        model=DEMO_MODEL, model_args=_demo_model_args, generate={"max_tokens": 256},
+        model=DEMO_MODEL, model_args=_demo_model_args,
+        generate={**ONE_AT_A_TIME, "max_tokens": 256},
     ),
 ]  # fmt: skip
 SMOKE += REAL_MODEL
