@@ -39,6 +39,7 @@ from pathlib import Path
 from inspect_ai.util import sandbox
 
 from longcat_evals.evals.terminal.transfer import tar_bytes
+from longcat_evals.sandboxes.docker_cli import DockerError, docker, last_line
 
 OUTPUT_LIMIT_BYTES = 2_000_000
 # What a file or process that meddles with verification names (an honest one has no reason to).
@@ -229,18 +230,6 @@ def classify(diff: list[str]) -> Changes:
     return changes
 
 
-async def _host(*args: str, timeout: float = 120) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout)
-    except TimeoutError:
-        process.kill()
-        return -1, f"{args[0]} timed out"
-    return process.returncode or 0, out.decode(errors="replace")
-
-
 async def environment_changes() -> Changes:
     """The container's changes since its image, read by the engine on the host."""
     try:
@@ -249,9 +238,14 @@ async def environment_changes() -> Changes:
         return Changes(suspects=[f"file-system changes not checked: {e}"])
     if connection.type != "docker" or not connection.container:
         return Changes(suspects=["file-system changes not checked: not a docker sandbox"])
-    code, out = await _host("docker", "diff", connection.container)
-    if code != 0:
-        return Changes(suspects=[f"file-system changes not checked: docker diff: {out[-200:]}"])
+    try:
+        diff = await asyncio.to_thread(docker, "diff", connection.container, timeout=120)
+    except DockerError as e:
+        return Changes(suspects=[f"file-system changes not checked: {e}"])
+    if diff.returncode != 0:
+        reason = last_line(diff)[-200:]
+        return Changes(suspects=[f"file-system changes not checked: docker diff: {reason}"])
+    out = diff.stdout
     changes = classify(out.splitlines())
     # Added or replaced tools on PATH and .pth files that name the verifier's paths or fake a
     # pytest summary are tampering, whatever package they came from.
