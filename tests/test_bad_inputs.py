@@ -380,6 +380,12 @@ CASES: list[Case] = [
         "swe_local: -T limit is Inspect's --limit",
     ),
     Case(
+        "swe-local-dataset-number",
+        EVAL + "swe_local -T dataset=5",
+        INSPECT_RC,
+        "swe_local: bad option -T dataset=5: expected a path",
+    ),
+    Case(
         "swe-pro-memory-zero",
         EVAL + "swe_bench_pro -T memory_mb=0",
         INSPECT_RC,

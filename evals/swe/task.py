@@ -19,6 +19,7 @@ from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
 from longcat_evals.evals.agents import resolve_agent
+from longcat_evals.evals.options import OptionError
 from longcat_evals.evals.swe.options import OfficialSweOptions, SweOptions, swe_options
 from longcat_evals.evals.swe.schema import InstanceError
 from longcat_evals.evals.swe.solvers import hide_future, swe_oracle
@@ -161,6 +162,8 @@ def swe_local(dataset: str | None = None, **options: Any) -> Task:
             `memory_mb` to 4096 and `grading_network` to `offline`.
     """
     opts = swe_options("swe_local", options, own=("dataset",), **LOCAL_DEFAULTS)
+    if dataset is not None and not isinstance(dataset, str):  # `-T dataset=5` arrives as an int
+        raise OptionError(f"swe_local: bad option -T dataset={dataset!r}: expected a path")
     return swe_task("swe_local", opts, load_local(dataset or BUILTIN_INSTANCES))
 
 
