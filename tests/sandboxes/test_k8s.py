@@ -102,11 +102,29 @@ SHAPES = {
     "network_on": lambda tmp: _network_on(),
     "terminal_multi": lambda tmp: _terminal_multi(tmp),
 }
+# Writing a network-on spec sets up the egress network on the engine (sandboxes/network.py).
+NEEDS_ENGINE = {"swe_with_grader", "swe_pro_with_grader", "network_on"}
+SHAPE_PARAMS = [
+    pytest.param(name, marks=[pytest.mark.docker] if name in NEEDS_ENGINE else [])
+    for name in SHAPES
+]
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_every_family_shape_validates_against_the_charts_schema(shape, tmp_path):
-    result = helm_values(SHAPES[shape](tmp_path))
+@pytest.fixture
+def shape_spec(request, tmp_path):
+    """SHAPES[shape](tmp_path), with the engine ready first for the shapes that need it."""
+
+    def make(shape: str):
+        if shape in NEEDS_ENGINE:
+            request.getfixturevalue("docker_engine")
+        return SHAPES[shape](tmp_path)
+
+    return make
+
+
+@pytest.mark.parametrize("shape", SHAPE_PARAMS)
+def test_every_family_shape_validates_against_the_charts_schema(shape, shape_spec):
+    result = helm_values(shape_spec(shape))
     validate(result.values)  # helm_values validated already; a second look costs nothing
     default = result.values["services"]["default"]
     assert default["command"] == ["sleep", "infinity"]  # the entrypoint override survives
@@ -127,13 +145,15 @@ def test_no_network_means_isolated_and_no_egress(tmp_path):
     assert swe["services"]["default"]["networkIsolated"] is True
 
 
-def test_network_on_opens_egress_to_the_world(tmp_path):
+@pytest.mark.docker  # writes a network-on spec: the egress network is made
+def test_network_on_opens_egress_to_the_world(tmp_path, docker_engine):
     values = helm_values(_network_on()).values
     assert values["allowEntities"] == ["world"]
     assert "networkIsolated" not in values["services"]["default"]
 
 
-def test_swe_grader_carries_the_grading_policy_and_the_agent_stays_isolated():
+@pytest.mark.docker  # writes a network-on spec: the egress network is made
+def test_swe_grader_carries_the_grading_policy_and_the_agent_stays_isolated(docker_engine):
     result = helm_values(_swe_sample())
     services = result.values["services"]
     agent, grader = services["default"], services["grader"]
@@ -158,7 +178,8 @@ def test_swe_grader_carries_the_grading_policy_and_the_agent_stays_isolated():
                for note in pro.notes), pro.notes  # fmt: skip
 
 
-def test_a_swe_samples_log_copy_of_its_spec_converts_as_its_file_does():
+@pytest.mark.docker  # writes a network-on spec: the egress network is made
+def test_a_swe_samples_log_copy_of_its_spec_converts_as_its_file_does(docker_engine):
     from longcat_evals.evals.swe.samples import to_sample
 
     sample = to_sample(_swe_instance(pro=False), SandboxLimits())
@@ -174,7 +195,8 @@ def test_offline_swe_grader_is_isolated_with_the_offline_knobs():
     assert {"name": "PIP_NO_INDEX", "value": "1"} in grader["env"]
 
 
-def test_offline_multi_service_reaches_its_sidecar_but_not_the_world(tmp_path):
+@pytest.mark.docker  # writes a network-on spec: the egress network is made
+def test_offline_multi_service_reaches_its_sidecar_but_not_the_world(tmp_path, docker_engine):
     values = helm_values(_terminal_multi(tmp_path, offline=True)).values
     assert "allowEntities" not in values  # the chart denies egress beyond the sandbox's pods
     services = values["services"]
@@ -291,15 +313,15 @@ def _without_refused(config: dict) -> dict:
     return config
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_package_converter_refuses_our_secure_defaults(shape, tmp_path):
+@pytest.mark.parametrize("shape", SHAPE_PARAMS)
+def test_package_converter_refuses_our_secure_defaults(shape, shape_spec, tmp_path):
     with pytest.raises(ComposeConverterError, match="pids_limit"):
-        _theirs(load_compose(SHAPES[shape](tmp_path)), tmp_path)
+        _theirs(load_compose(shape_spec(shape)), tmp_path)
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_package_converter_agrees_with_ours_where_both_say_the_same(shape, tmp_path):
-    config = load_compose(SHAPES[shape](tmp_path))
+@pytest.mark.parametrize("shape", SHAPE_PARAMS)
+def test_package_converter_agrees_with_ours_where_both_say_the_same(shape, shape_spec, tmp_path):
+    config = load_compose(shape_spec(shape))
     ours = helm_values(config).values
     plain = _without_refused(config)
     if shape == "terminal_multi":
