@@ -55,22 +55,19 @@ def setup(stop: bool, no_images: bool, ca_bundle: str | None) -> None:
     """Make a Docker engine (>= 24.0.6) and compose (>= 2.21) ready, and the base image built."""
     from longcat_evals.sandboxes import engine, images
 
-    try:
-        if stop:
-            stopped = engine.stop_private_engine(_log)
-            _log("Stopped." if stopped else "No private dockerd of this project is running.")
-            return
-        started = time.monotonic()
-        status = engine.ensure_engine(_log)
-        origin = f"private, pid {status.private_pid}" if status.private_pid else "existing"
-        _log(f"Docker engine {status.server} ({origin}), compose {status.compose}")
-        if not no_images:
-            stats = images.BuildStats()
-            images.ensure_base(stats, ca_bundle, _log)
-            _log(f"Images: {len(stats.built)} built, {len(stats.reused)} reused")
-        _log(f"Set-up done in {time.monotonic() - started:.1f} s")
-    except SandboxSetupError as e:
-        _fail(str(e))
+    if stop:
+        stopped = engine.stop_private_engine(_log)
+        _log("Stopped." if stopped else "No private dockerd of this project is running.")
+        return
+    started = time.monotonic()
+    status = engine.ensure_engine(_log)
+    origin = f"private, pid {status.private_pid}" if status.private_pid else "existing"
+    _log(f"Docker engine {status.server} ({origin}), compose {status.compose}")
+    if not no_images:
+        stats = images.BuildStats()
+        images.ensure_base(stats, ca_bundle, _log)
+        _log(f"Images: {len(stats.built)} built, {len(stats.reused)} reused")
+    _log(f"Set-up done in {time.monotonic() - started:.1f} s")
 
 
 @main.group(name="images")
@@ -85,16 +82,13 @@ def images_build(names: tuple[str, ...], ca_bundle: str | None) -> None:
     """Build the base and toolchain images NAMES (default: all toolchains)."""
     from longcat_evals.sandboxes import engine, images
 
-    try:
-        engine.ensure_engine(_log)
-        stats = images.BuildStats()
-        images.ensure_base(stats, ca_bundle, _log)
-        for name in names or images.TOOLCHAINS:
-            tag = images.ensure_toolchain(name, stats, ca_bundle, _log)
-            _log(f"{name}: {tag}")
-        _log(f"Images: {len(stats.built)} built, {len(stats.reused)} reused")
-    except SandboxSetupError as e:
-        _fail(str(e))
+    engine.ensure_engine(_log)
+    stats = images.BuildStats()
+    images.ensure_base(stats, ca_bundle, _log)
+    for name in names or images.TOOLCHAINS:
+        tag = images.ensure_toolchain(name, stats, ca_bundle, _log)
+        _log(f"{name}: {tag}")
+    _log(f"Images: {len(stats.built)} built, {len(stats.reused)} reused")
 
 
 @images_group.command(name="list")
@@ -572,22 +566,18 @@ def validate_swe(
     """
     from rich.table import Table
 
-    from longcat_evals.errors import UserFacingError
     from longcat_evals.evals.swe.samples import build_images
     from longcat_evals.evals.swe.task import load_local, load_official
     from longcat_evals.evals.swe.validate import choose, validate
     from longcat_evals.sandboxes import engine
 
-    try:
-        engine.ensure_engine(_log)
-        if official:
-            loaded = load_official(official, dataset=dataset, revision=revision,
-                                   pro_checkout=pro_checkout)  # fmt: skip
-        else:
-            loaded = load_local(dataset) if dataset else load_local()
-        loaded = build_images(choose(loaded, instance_ids), log=_log)
-    except UserFacingError as e:
-        _fail(str(e))
+    engine.ensure_engine(_log)
+    if official:
+        loaded = load_official(official, dataset=dataset, revision=revision,
+                               pro_checkout=pro_checkout)  # fmt: skip
+    else:
+        loaded = load_local(dataset) if dataset else load_local()
+    loaded = build_images(choose(loaded, instance_ids), log=_log)
     _log(f"Validating {len(loaded)} instance(s): gold patch and empty patch, fresh containers")
 
     def done(verdict) -> None:
@@ -727,7 +717,6 @@ def bundle_export(out, images, tasks, task_args, suite, data, wheels) -> None:
     Run it on a connected machine; copy OUT across; run `bundle import` there. The printed
     bundle digest, passed to `import --expect-digest`, also guards the manifest itself.
     """
-    from longcat_evals.errors import UserFacingError
     from longcat_evals.sandboxes import bundle
 
     specs: list[tuple[str, dict]] = []
@@ -744,14 +733,11 @@ def bundle_export(out, images, tasks, task_args, suite, data, wheels) -> None:
         if suite not in SUITES:
             _fail(f"Unknown suite '{suite}' (known: {', '.join(SUITES)})")
         specs += [(entry.task, entry.args) for entry in SUITES[suite]]
-    try:
-        found = bundle.images_of_tasks(specs) if specs else []
-        for tag in found:
-            _log(f"task image: {tag}")
-        bundle.export(Path(out), images=[*images, *found], data=[Path(d) for d in data],
-                      wheels=[Path(w) for w in wheels], log=_log)  # fmt: skip
-    except UserFacingError as e:
-        _fail(str(e))
+    found = bundle.images_of_tasks(specs) if specs else []
+    for tag in found:
+        _log(f"task image: {tag}")
+    bundle.export(Path(out), images=[*images, *found], data=[Path(d) for d in data],
+                  wheels=[Path(w) for w in wheels], log=_log)  # fmt: skip
 
 
 @bundle_group.command(name="import")
